@@ -1,0 +1,37 @@
+"""Rule pages, rendered from the rule definitions: `explain`, `docs/rules/*.md` and the README table."""
+
+from __future__ import annotations
+
+from .rules import ALL_RULES, Rule
+
+
+def _block(code: str) -> str:
+    return f"```python\n{code.rstrip()}\n```\n"
+
+
+def rule_page(rule: Rule) -> str:
+    parts = [f"# {rule.code}: {rule.name}\n", f"{rule.summary}\n"]
+    if not rule.default:
+        parts.append(f"**Off by default.** Enable it with `--extend-select {rule.code}` (or `--select {rule.code}`).\n")
+    parts += ["## What it does\n", f"{rule.what}\n", "## Why is this bad?\n", f"{rule.why}\n"]
+    parts += ["## Example\n", _block(rule.example), "## Use instead\n", _block(rule.instead)]
+    if rule.notes:
+        parts += ["## Notes\n", f"{rule.notes}\n"]
+    if rule.invalid or rule.valid:
+        parts.append("## Tested examples\n")
+        parts.append("Each example below is run by the test suite: flagged ones must give exactly the listed findings.\n")
+        for ex in rule.invalid:
+            where = ", ".join(f"{line}:{col}" for line, col in ex.expect)
+            title = f" ({ex.title})" if ex.title else ""
+            parts.append(f"Flagged at {where}{title}:\n\n{_block(ex.source)}")
+        for ex in rule.valid:
+            title = f" ({ex.title})" if ex.title else ""
+            parts.append(f"Not flagged{title}:\n\n{_block(ex.source)}")
+    return "\n".join(parts)
+
+
+def rules_table() -> str:
+    rows = ["| code | name | default | summary |", "|---|---|---|---|"]
+    for r in ALL_RULES.values():
+        rows.append(f"| [{r.code}](docs/rules/{r.code}.md) | {r.name} | {'on' if r.default else 'off'} | {r.summary} |")
+    return "\n".join(rows) + "\n"

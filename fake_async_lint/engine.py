@@ -1,0 +1,118 @@
+"""The pipeline every front end calls: read -> parse -> model -> rules -> noqa/selection."""
+
+from __future__ import annotations
+
+import ast
+import functools
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Iterable, Optional
+
+from .catalog.loader import Catalog, default_catalog
+from .config import Settings
+from .findings import Finding
+from .model.module import ModuleModel
+from .rules import FAMILIES, Context
+from .source import SourceError, decode, parse, read_bytes
+from .suppress import apply_noqa
+
+DEFAULT_SETTINGS = Settings()
+# A file without this word has no coroutine: nothing in it can be reported.
+ASYNC_MARK = b"async"
+
+
+def catalog_for(settings: Settings) -> Catalog:
+    if not settings.extra_blocking and not settings.safe:
+        return default_catalog()
+    return _extended(json.dumps(dict(settings.extra_blocking), sort_keys=True), settings.safe)
+
+
+@functools.lru_cache(maxsize=8)
+def _extended(extra_json: str, safe: tuple[str, ...]) -> Catalog:
+    return default_catalog().extended(json.loads(extra_json), safe)
+
+
+def error_finding(path: str, err: SourceError) -> Finding:
+    return Finding(
+        path=path,
+        line=err.line,
+        col=err.col,
+        code="FAS001",
+        message=f"cannot analyse this file: {err.reason}",
+        end_line=err.line,
+        end_col=err.col,
+    )
+
+
+def analyse_tree(
+    tree: ast.Module,
+    source: str,
+    path: str,
+    settings: Settings = DEFAULT_SETTINGS,
+    *,
+    model: Optional[ModuleModel] = None,
+) -> list[Finding]:
+    """Run the enabled rules on a parsed module (no noqa applied: flake8 does its own)."""
+    selection = settings.selection
+    if model is None:
+        model = ModuleModel(tree, catalog_for(settings), path)
+    ctx = Context(
+        path=path,
+        source=source,
+        library=settings.async_library or model.async_library(),
+        max_depth=settings.max_depth,
+    )
+    findings: list[Finding] = []
+    try:
+        for family in FAMILIES:
+            if not any(selection.enabled(c) for c in family.codes):
+                continue
+            findings.extend(f for f in family.check(model, ctx) if selection.enabled(f.code))
+    except RecursionError:
+        return [error_finding(path, SourceError("too deeply nested to analyse"))]
+    return sorted(set(findings), key=lambda f: f.sort_key)
+
+
+def check_source(source: str | bytes, path: str = "<string>", settings: Settings = DEFAULT_SETTINGS) -> list[Finding]:
+    """Analyse one module's source; `# noqa` and selection applied."""
+    try:
+        if isinstance(source, bytes):
+            if ASYNC_MARK not in source:
+                return []
+            source = decode(source)
+        elif "async" not in source:
+            return []
+        tree = parse(source, path)
+    except SourceError as err:
+        return [error_finding(path, err)] if settings.selection.enabled("FAS001") else []
+    return apply_noqa(analyse_tree(tree, source, path, settings), source)
+
+
+def check_file(path: str | Path, settings: Settings = DEFAULT_SETTINGS) -> list[Finding]:
+    display = str(path)
+    try:
+        data = read_bytes(path)
+    except SourceError as err:
+        return [error_finding(display, err)] if settings.selection.enabled("FAS001") else []
+    return check_source(data, display, settings)
+
+
+@dataclass
+class Report:
+    findings: list[Finding] = field(default_factory=list)
+    files: int = 0
+
+
+def check_paths(paths: Iterable[str | Path], settings: Settings = DEFAULT_SETTINGS) -> Report:
+    from .discovery import discover
+
+    report = Report()
+    for item in discover(paths, settings):
+        report.files += 1
+        if item.error is not None:
+            report.findings.append(error_finding(item.path, item.error))
+            continue
+        report.findings.extend(check_file(item.path, settings))
+    report.findings.sort(key=lambda f: f.sort_key)
+    return report

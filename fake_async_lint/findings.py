@@ -1,0 +1,63 @@
+"""Findings: what the rules report, in a form every reporter and fixer shares."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import asdict, dataclass, field
+from typing import Any, Optional
+
+
+@dataclass(frozen=True)
+class ChainStep:
+    """One hop of a transitive finding: `name()` at path:line:col."""
+
+    name: str
+    path: str
+    line: int
+    col: int
+
+
+@dataclass(frozen=True)
+class Fix:
+    """A safe edit for a finding: replace the node's source text with `replacement`."""
+
+    replacement: str
+    rule: str = ""  # the ast-grep template that produced it, for the record
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One problem at one place. Lines are 1-based; columns are 1-based characters."""
+
+    path: str
+    line: int
+    col: int
+    code: str
+    message: str
+    end_line: int = 0
+    end_col: int = 0
+    api: str = ""
+    replacement: str = ""
+    coroutine: str = ""
+    chain: tuple[ChainStep, ...] = ()
+    fix: Optional[Fix] = field(default=None, compare=False)
+
+    @property
+    def sort_key(self) -> tuple[str, int, int, str]:
+        return (self.path, self.line, self.col, self.code)
+
+    def to_dict(self) -> dict[str, Any]:
+        d = asdict(self)
+        d["chain"] = [asdict(s) for s in self.chain]
+        d["fix"] = asdict(self.fix) if self.fix else None
+        d["fingerprint"] = self.fingerprint()
+        return d
+
+    def fingerprint(self) -> str:
+        """Stable across runs and unrelated edits: path, code, API, coroutine, chain."""
+        parts = [self.path.replace("\\", "/"), self.code, self.api, self.coroutine]
+        parts += [s.name for s in self.chain]
+        return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()[:32]
+
+    def text(self) -> str:
+        return f"{self.path}:{self.line}:{self.col}: {self.code} {self.message}"

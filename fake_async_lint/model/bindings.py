@@ -1,0 +1,302 @@
+"""Evaluate names and expressions to values: imports, assignments, annotations,
+`self` attributes and objects derived from catalog types.
+
+Flow-insensitive on purpose: a name's value is what all its bindings in its
+scope agree on (Python makes a name local to the whole function anyway).
+Bindings that disagree, or any binding we cannot evaluate, make it unknown;
+`x = None` is neutral, so `try: import requests / except: requests = None`
+still resolves.
+"""
+
+from __future__ import annotations
+
+import ast
+from typing import Callable, Optional
+
+from ..catalog.loader import Catalog
+from .scopes import (
+    BUILTIN_NAMES,
+    Annotated,
+    Assigned,
+    Binding,
+    Bound,
+    ClassInfo,
+    Entered,
+    FunctionInfo,
+    Opaque,
+    Scope,
+    ScopeBuilder,
+    ScopeKind,
+    SelfParam,
+    iter_scope_chain,
+)
+from .values import Instance, LocalClass, LocalFunction, LocalObject, Ref, RelativeRef, Value
+
+
+class _Neutral:
+    """`None` assigned to a name: agrees with any other binding."""
+
+
+NEUTRAL = _Neutral()
+
+_WRAPPERS = {"typing.Optional", "typing.Annotated", "typing.ClassVar", "typing.Final", "typing_extensions.Annotated"}
+_UNIONS = {"typing.Union"}
+MAX_DEPTH = 40
+
+
+class Evaluator:
+    """Answers "what is this expression?" for one module, memoised."""
+
+    def __init__(
+        self,
+        builder: ScopeBuilder,
+        catalog: Catalog,
+        resolve_relative: Callable[[RelativeRef], Optional[Value]] | None = None,
+    ) -> None:
+        self.b = builder
+        self.catalog = catalog
+        self.resolve_relative = resolve_relative
+        self._memo: dict[tuple[int, str], object] = {}
+        self._active: set[tuple[int, str]] = set()
+        self._depth = 0
+
+    # -- names ---------------------------------------------------------------
+    def lookup(self, name: str, scope: Scope) -> Optional[Value]:
+        v = self._lookup(name, scope)
+        return None if v is NEUTRAL else v  # type: ignore[return-value]
+
+    def _lookup(self, name: str, scope: Scope) -> object:
+        if name in scope.globals:
+            scope = self.b.module_scope
+        for s in iter_scope_chain(scope):
+            if name in s.bindings:
+                return self._scope_value(s, name)
+            if s.star_imports and s.kind is ScopeKind.MODULE:
+                return None  # `from x import *` may define anything
+        if name in BUILTIN_NAMES:
+            return Ref(f"builtins.{name}")
+        return None
+
+    def _scope_value(self, scope: Scope, name: str) -> object:
+        key = (id(scope), name)
+        if key in self._memo:
+            return self._memo[key]
+        if key in self._active:
+            return None
+        self._active.add(key)
+        try:
+            value = self._merge_bindings(scope.bindings[name])
+        finally:
+            self._active.discard(key)
+        self._memo[key] = value
+        return value
+
+    def _merge_bindings(self, bindings: list[Binding]) -> object:
+        annotated = [b for b in bindings if isinstance(b, Annotated)]
+        # an annotation declares the type, whatever the assignments say
+        chosen = annotated or bindings
+        return merge(self.binding_value(b) for b in chosen)
+
+    def binding_value(self, b: Binding) -> object:
+        if isinstance(b, Bound):
+            return b.value
+        if isinstance(b, Assigned):
+            return self._value(b.expr, b.scope)
+        if isinstance(b, Entered):
+            return self.entered(self._value(b.expr, b.scope))
+        if isinstance(b, Annotated):
+            return self.annotation_value(b.annotation, b.scope)
+        if isinstance(b, SelfParam):
+            return LocalClass(b.cls) if b.is_class else LocalObject(b.cls)
+        assert isinstance(b, Opaque)
+        return None
+
+    def entered(self, value: object) -> object:
+        """`with X as v`: catalog objects return themselves from __enter__."""
+        if isinstance(value, Instance):
+            row = self.catalog.member_row(value.type, value.path + ("__enter__",)) if value.path else None
+            if row is not None and row.returns:
+                return Instance(self.catalog.canonical(row.returns))
+            return value if not value.path else None
+        return None
+
+    # -- annotations -------------------------------------------------------------
+    def annotation_value(self, node: ast.expr, scope: Scope) -> object:
+        if isinstance(node, ast.Constant) and isinstance(node.value, str):
+            try:
+                parsed = ast.parse(node.value.strip(), mode="eval").body
+            except (SyntaxError, ValueError, RecursionError, MemoryError):
+                return None
+            return self.annotation_value(parsed, scope)
+        if isinstance(node, ast.BinOp) and isinstance(node.op, ast.BitOr):
+            sides = [s for s in (node.left, node.right) if not _is_none(s)]
+            return self.annotation_value(sides[0], scope) if len(sides) == 1 else None
+        if isinstance(node, ast.Subscript):
+            base = self._value(node.value, scope)
+            if isinstance(base, Ref):
+                args = node.slice.elts if isinstance(node.slice, ast.Tuple) else [node.slice]
+                if base.qualname in _WRAPPERS:
+                    return self.annotation_value(args[0], scope)
+                if base.qualname in _UNIONS:
+                    real = [a for a in args if not _is_none(a)]
+                    return self.annotation_value(real[0], scope) if len(real) == 1 else None
+            node = node.value  # a generic type: IO[str] is an IO
+        value = self._value(node, scope)
+        if isinstance(value, Ref) and self.catalog.is_type(value.qualname):
+            return Instance(self.catalog.canonical(value.qualname))
+        if isinstance(value, LocalClass):
+            return LocalObject(value.node)
+        return None
+
+    # -- expressions ---------------------------------------------------------------
+    def value(self, node: ast.expr, scope: Scope) -> Optional[Value]:
+        v = self._value(node, scope)
+        return None if v is NEUTRAL else v  # type: ignore[return-value]
+
+    def _value(self, node: ast.expr, scope: Scope) -> object:
+        if self._depth > MAX_DEPTH:
+            return None
+        self._depth += 1
+        try:
+            return self._value_inner(node, scope)
+        finally:
+            self._depth -= 1
+
+    def _value_inner(self, node: ast.expr, scope: Scope) -> object:
+        if isinstance(node, ast.Name):
+            return self._lookup(node.id, scope)
+        if isinstance(node, ast.Attribute):
+            return self.attribute(self._value(node.value, scope), node.attr)
+        if isinstance(node, ast.Call):
+            return self.call_result(self._value(node.func, scope), node)
+        if isinstance(node, ast.Constant):
+            return NEUTRAL if node.value is None else None
+        if isinstance(node, ast.IfExp):
+            return merge([self._value(node.body, scope), self._value(node.orelse, scope)])
+        if isinstance(node, ast.BoolOp) and isinstance(node.op, ast.Or):
+            return merge(self._value(v, scope) for v in node.values)
+        if isinstance(node, ast.NamedExpr):
+            return self._value(node.value, scope)
+        if isinstance(node, ast.Subscript):
+            base = self._value(node.value, scope)
+            if isinstance(base, Instance) and not base.path:
+                item = self.catalog.type_info(base.type).item
+                return Instance(self.catalog.canonical(item)) if item else None
+            return None
+        if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Div):
+            left = self._value(node.left, scope)
+            if isinstance(left, Instance) and not left.path:
+                div = self.catalog.type_info(left.type).truediv
+                return Instance(self.catalog.canonical(div)) if div else None
+        return None
+
+    def attribute(self, base: object, name: str) -> object:
+        if isinstance(base, Ref):
+            return base.attr(name)
+        if isinstance(base, Instance):
+            return self._instance_attribute(base, name)
+        if isinstance(base, (LocalObject, LocalClass)):
+            return self.class_attribute(base.node if isinstance(base, LocalClass) else base.cls, name, base)
+        if isinstance(base, RelativeRef):
+            return RelativeRef(base.level, base.module, f"{base.name}.{name}")
+        return None
+
+    def _instance_attribute(self, base: Instance, name: str) -> object:
+        if base.path:
+            return Instance(base.type, base.path + (name,))
+        full = f"{self.catalog.canonical(base.type)}.{name}"
+        row = self.catalog.apis.get(full)
+        if row is not None and row.attr_type:
+            return Instance(self.catalog.canonical(row.attr_type))
+        item = self.catalog.type_info(base.type).item
+        if item and row is None and self.catalog.member_row(base.type, (name,)) is None:
+            return Instance(self.catalog.canonical(item))
+        return Instance(base.type, (name,))
+
+    def call_result(self, callee: object, call: ast.Call) -> object:
+        if isinstance(callee, Ref):
+            row = self.catalog.row(callee.qualname)
+            if row is not None and row.returns:
+                return Instance(self.catalog.canonical(row.returns))
+            return None
+        if isinstance(callee, Instance):
+            row = self.catalog.member_row(callee.type, callee.path)
+            if row is not None and row.returns:
+                return Instance(self.catalog.canonical(row.returns))
+            return None
+        if isinstance(callee, LocalClass):
+            return LocalObject(callee.node)
+        if isinstance(callee, LocalFunction) and not callee.is_async:
+            return self._returned(callee)
+        return None
+
+    def _returned(self, fn: LocalFunction) -> object:
+        """A sync factory's result: what all its `return` expressions agree on."""
+        info = self.b.function_of_node.get(fn.node)
+        if info is None or info.is_generator or not info.returns:
+            return None
+        key = (id(info.scope), "<return>")
+        if key in self._memo:
+            return self._memo[key]
+        if key in self._active:
+            return None
+        self._active.add(key)
+        try:
+            value = merge(self._value(r, info.scope) for r in info.returns)
+        finally:
+            self._active.discard(key)
+        self._memo[key] = value
+        return value
+
+    # -- classes ---------------------------------------------------------------------
+    def class_attribute(self, cls: ast.ClassDef, name: str, via: object, _seen: frozenset[int] = frozenset()) -> object:
+        """`self.x` / `cls.x`: class-body bindings and `self.x = ...` in methods, then local bases."""
+        info = self.b.classes.get(cls)
+        if info is None or id(cls) in _seen:
+            return None
+        bindings: list[Binding] = list(info.scope.bindings.get(name, ())) + list(info.self_attrs.get(name, ()))
+        if bindings:
+            key = (id(cls), "self." + name)
+            if key in self._memo:
+                return self._memo[key]
+            if key in self._active:
+                return None
+            self._active.add(key)
+            try:
+                value = self._merge_bindings(bindings)
+            finally:
+                self._active.discard(key)
+            self._memo[key] = value
+            return value
+        for base in info.node.bases:
+            b = self._value(base, info.outer)
+            if isinstance(b, LocalClass):
+                found = self.class_attribute(b.node, name, via, _seen | {id(cls)})
+                if found is not None:
+                    return found
+        return None
+
+    def class_info(self, cls: ast.ClassDef) -> Optional[ClassInfo]:
+        return self.b.classes.get(cls)
+
+    def function_info(self, node: ast.AST) -> Optional[FunctionInfo]:
+        return self.b.function_of_node.get(node)
+
+
+def merge(values: object) -> object:
+    """One value if all agree (ignoring neutral `None`s), else unknown."""
+    found: object = NEUTRAL
+    for v in values:  # type: ignore[attr-defined]
+        if v is NEUTRAL:
+            continue
+        if v is None:
+            return None
+        if found is NEUTRAL:
+            found = v
+        elif found != v:
+            return None
+    return found
+
+
+def _is_none(node: ast.expr) -> bool:
+    return isinstance(node, ast.Constant) and node.value is None or (isinstance(node, ast.Name) and node.id == "None")

@@ -1,0 +1,109 @@
+"""The module model: everything rules may ask about one parsed module."""
+
+from __future__ import annotations
+
+import ast
+from dataclasses import dataclass
+from typing import Callable, Iterator, Optional
+
+from ..catalog.loader import ApiRow, Catalog
+from .bindings import Evaluator
+from .scopes import FunctionInfo, ScopeBuilder
+from .values import Instance, Ref, RelativeRef, Value
+
+ASYNC_LIBRARIES = ("trio", "anyio")
+
+
+@dataclass(frozen=True)
+class BlockingCall:
+    """A call the catalog says blocks, with the row that says so."""
+
+    call: ast.Call
+    row: ApiRow
+    function: Optional[FunctionInfo]
+
+
+class ModuleModel:
+    """Imports, bindings, scopes and functions of one module, built once.
+
+    Rules ask it questions ("what is this receiver?", "does this call block?",
+    "which coroutine is this in?"); they never resolve names themselves.
+    """
+
+    def __init__(
+        self,
+        tree: ast.Module,
+        catalog: Catalog,
+        path: str = "<string>",
+        resolve_relative: Callable[[RelativeRef], Optional[Value]] | None = None,
+    ) -> None:
+        self.tree = tree
+        self.path = path
+        self.catalog = catalog
+        self.scopes = ScopeBuilder(tree)
+        self.evaluator = Evaluator(self.scopes, catalog, resolve_relative)
+
+    # -- structure -------------------------------------------------------------
+    @property
+    def functions(self) -> list[FunctionInfo]:
+        return self.scopes.functions
+
+    @property
+    def coroutines(self) -> Iterator[FunctionInfo]:
+        return (f for f in self.scopes.functions if f.is_async)
+
+    def function_of(self, call: ast.Call) -> Optional[FunctionInfo]:
+        """The function whose execution runs `call` (None at module or class level)."""
+        return self.scopes.call_function.get(call)
+
+    def coroutine_of(self, call: ast.Call) -> Optional[FunctionInfo]:
+        fn = self.function_of(call)
+        return fn if fn is not None and fn.is_async else None
+
+    # -- values ------------------------------------------------------------------
+    def callee(self, call: ast.Call) -> Optional[Value]:
+        scope = self.scopes.call_scope.get(call)
+        return None if scope is None else self.evaluator.value(call.func, scope)
+
+    def value_in(self, node: ast.expr, call: ast.Call) -> Optional[Value]:
+        """The value of `node`, a sub-expression of `call`, in the call's scope."""
+        scope = self.scopes.call_scope.get(call)
+        return None if scope is None else self.evaluator.value(node, scope)
+
+    def qualname_of(self, node: ast.expr, call: ast.Call) -> Optional[str]:
+        v = self.value_in(node, call)
+        return v.qualname if isinstance(v, Ref) else None
+
+    def catalog_row(self, callee: Optional[Value]) -> Optional[ApiRow]:
+        """The catalog row for calling `callee`, if the catalog knows it."""
+        if isinstance(callee, Ref):
+            return self.catalog.row(callee.qualname)
+        if isinstance(callee, Instance):
+            return self.catalog.member_row(callee.type, callee.path)
+        return None
+
+    def blocking_row(self, call: ast.Call) -> Optional[ApiRow]:
+        row = self.catalog_row(self.callee(call))
+        if row is not None and row.blocking and row.applies_to(call):
+            return row
+        return None
+
+    def blocking_calls_in(self, fn: FunctionInfo) -> Iterator[BlockingCall]:
+        for call in fn.calls:
+            row = self.blocking_row(call)
+            if row is not None:
+                yield BlockingCall(call, row, fn)
+
+    def async_library(self, default: str = "asyncio") -> str:
+        """trio/anyio when the module imports them (so advice names their API)."""
+        names = {v.qualname.split(".", 1)[0] for vs in self._module_imports() for v in vs}
+        for lib in ASYNC_LIBRARIES:
+            if lib in names:
+                return lib
+        return default
+
+    def _module_imports(self) -> Iterator[list[Ref]]:
+        from .scopes import Bound
+
+        for bindings in self.scopes.module_scope.bindings.values():
+            yield [b.value for b in bindings if isinstance(b, Bound) and isinstance(b.value, Ref)]

@@ -1,0 +1,69 @@
+"""What an expression is known to be, after import resolution and simple data flow.
+
+`None` (the Python value) stands for "unknown": the model never guesses.
+"""
+
+from __future__ import annotations
+
+import ast
+from dataclasses import dataclass
+from typing import Optional, Union
+
+
+@dataclass(frozen=True)
+class Ref:
+    """A qualified name: a module, or a function/class/attribute reached through one."""
+
+    qualname: str
+
+    def attr(self, name: str) -> Ref:
+        return Ref(f"{self.qualname}.{name}")
+
+
+@dataclass(frozen=True)
+class Instance:
+    """An object of a catalog type, plus the attribute path read from it.
+
+    `client.chat.completions` is Instance("openai.OpenAI", ("chat", "completions")).
+    """
+
+    type: str
+    path: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class LocalFunction:
+    """A function or method defined in the analysed module."""
+
+    node: ast.FunctionDef | ast.AsyncFunctionDef
+    owner: Optional[ast.ClassDef] = None
+
+    @property
+    def is_async(self) -> bool:
+        return isinstance(self.node, ast.AsyncFunctionDef)
+
+
+@dataclass(frozen=True)
+class LocalClass:
+    """A class defined in the analysed module (calling it gives a LocalObject)."""
+
+    node: ast.ClassDef
+
+
+@dataclass(frozen=True)
+class LocalObject:
+    """An instance of a local class: `self` in its methods, or `Repo()`."""
+
+    cls: ast.ClassDef
+
+
+@dataclass(frozen=True)
+class RelativeRef:
+    """A name from a relative import, resolved only in project mode."""
+
+    level: int
+    module: str  # may be "" for `from . import x`
+    name: str
+
+
+Value = Union[Ref, Instance, LocalFunction, LocalClass, LocalObject, RelativeRef]
