@@ -86,7 +86,12 @@ def check_source(source: str | bytes, path: str = "<string>", settings: Settings
         tree = parse(source, path)
     except SourceError as err:
         return [error_finding(path, err)] if settings.selection.enabled("FAS001") else []
-    return apply_noqa(analyse_tree(tree, source, path, settings), source)
+    try:
+        findings = analyse_tree(tree, source, path, settings)
+    except Exception as exc:  # a bug of ours must not hide the other files' findings
+        err = SourceError(f"internal error: {type(exc).__name__}: {exc}")
+        return [error_finding(path, err)]
+    return apply_noqa(findings, source)
 
 
 def check_file(path: str | Path, settings: Settings = DEFAULT_SETTINGS) -> list[Finding]:
@@ -99,20 +104,44 @@ def check_file(path: str | Path, settings: Settings = DEFAULT_SETTINGS) -> list[
 
 
 @dataclass
+class FileResult:
+    """What the per-file phase yields: cacheable and picklable (for --jobs)."""
+
+    path: str
+    findings: list[Finding] = field(default_factory=list)
+    # cross-module facts for the project phase (FAS300); JSON-serialisable
+    facts: Optional[dict[str, object]] = None
+
+
+@dataclass
 class Report:
     findings: list[Finding] = field(default_factory=list)
     files: int = 0
+
+
+def analyse_file(path: str, settings: Settings = DEFAULT_SETTINGS) -> FileResult:
+    """The per-file phase: read, parse, model, rules, noqa. Never raises."""
+    return FileResult(path, check_file(path, settings))
+
+
+def link(results: list[FileResult], settings: Settings) -> list[Finding]:
+    """The project phase: findings that need more than one file (none yet)."""
+    return []
 
 
 def check_paths(paths: Iterable[str | Path], settings: Settings = DEFAULT_SETTINGS) -> Report:
     from .discovery import discover
 
     report = Report()
+    results: list[FileResult] = []
     for item in discover(paths, settings):
         report.files += 1
         if item.error is not None:
             report.findings.append(error_finding(item.path, item.error))
             continue
-        report.findings.extend(check_file(item.path, settings))
+        results.append(analyse_file(item.path, settings))
+    for r in results:
+        report.findings.extend(r.findings)
+    report.findings.extend(link(results, settings))
     report.findings.sort(key=lambda f: f.sort_key)
     return report
