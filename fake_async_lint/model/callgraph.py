@@ -1,0 +1,176 @@
+"""Which sync functions of a module block, and through what chain of calls.
+
+Edges go from a function to the local sync functions it calls: module
+functions, methods through `self`/`cls`/a local instance, classes (their
+`__init__`), and nested functions. Calls that cannot be resolved are ignored,
+never guessed. A thread hop passes a *reference* (`to_thread(helper)`), not a
+call, so blocking never propagates through one.
+
+Chains are found backwards from the functions that call a catalog API
+directly, one level at a time (a breadth-first search), so every function
+gets its shortest chain, cycles cost nothing, and ties go to the earliest
+call in the source.
+"""
+
+from __future__ import annotations
+
+import ast
+from dataclasses import dataclass
+from typing import Callable, Iterable, Optional
+
+from ..catalog.loader import ApiRow
+from .module import BlockingCall, ModuleModel
+from .scopes import FunctionInfo
+from .values import LocalClass, LocalFunction, LocalObject, Value
+
+DEFAULT_MAX_DEPTH = 5
+
+
+@dataclass(frozen=True)
+class Hop:
+    """`caller` calls `callee` at `call` (callee None: the call is the catalog API)."""
+
+    caller: FunctionInfo
+    call: ast.Call
+    callee: Optional[FunctionInfo]
+
+
+@dataclass(frozen=True)
+class Chain:
+    """How a sync function reaches a blocking API: hops from it down to the API call."""
+
+    hops: tuple[Hop, ...]
+    row: ApiRow
+
+    @property
+    def depth(self) -> int:
+        return len(self.hops)
+
+    @property
+    def api_call(self) -> ast.Call:
+        return self.hops[-1].call
+
+    def names(self) -> list[str]:
+        """`['load_user()', '_get_json()', 'requests.get()']` (the first is the helper itself)."""
+        out = [f"{display_name(self.hops[0].caller)}()"]
+        out += [f"{display_name(h.callee)}()" for h in self.hops if h.callee is not None]
+        out.append(f"{self.row.display}()")
+        return out
+
+
+def display_name(fn: FunctionInfo) -> str:
+    """`Repo.load` for methods, `helper` for functions (nested: the plain name)."""
+    if fn.cls is not None and fn.parent is None:
+        return f"{fn.cls.node.name}.{fn.name}"
+    return fn.name
+
+
+Accept = Callable[[BlockingCall], bool]
+
+
+class CallGraph:
+    """Sync-function summaries for one module, computed once."""
+
+    def __init__(
+        self,
+        model: ModuleModel,
+        max_depth: int = DEFAULT_MAX_DEPTH,
+        accept: Optional[Accept] = None,
+    ) -> None:
+        self.model = model
+        self.max_depth = max_depth
+        self.accept = accept
+        self._chains: Optional[dict[FunctionInfo, Chain]] = None
+
+    # -- resolution --------------------------------------------------------------
+    def target(self, call: ast.Call) -> Optional[FunctionInfo]:
+        """The local function a call runs, if it can be proven."""
+        return self.function_for(self.model.callee(call))
+
+    def function_for(self, value: Optional[Value]) -> Optional[FunctionInfo]:
+        """The local function a callable value runs when called."""
+        ev = self.model.evaluator
+        if isinstance(value, LocalFunction):
+            return ev.function_info(value.node)
+        if isinstance(value, LocalClass):
+            init = ev.class_attribute(value.node, "__init__", value)
+            return ev.function_info(init.node) if isinstance(init, LocalFunction) else None
+        if isinstance(value, LocalObject):
+            call = ev.class_attribute(value.cls, "__call__", value)
+            return ev.function_info(call.node) if isinstance(call, LocalFunction) else None
+        return None
+
+    def callees(self, fn: FunctionInfo) -> Iterable[tuple[ast.Call, FunctionInfo]]:
+        for call in fn.calls:
+            g = self.target(call)
+            if g is not None and _propagates(g):
+                yield call, g
+
+    # -- summaries -----------------------------------------------------------------
+    def chain(self, fn: FunctionInfo) -> Optional[Chain]:
+        """The shortest chain by which calling `fn` blocks (None: it does not, as far as we can prove)."""
+        if self._chains is None:
+            self._chains = self._compute()
+        return self._chains.get(fn)
+
+    def chain_for_value(self, value: Optional[Value]) -> Optional[Chain]:
+        fn = self.function_for(value)
+        return self.chain(fn) if fn is not None else None
+
+    def body_chain(self, fn: FunctionInfo) -> Optional[Chain]:
+        """Like `chain`, for any function body, lambdas included (what a thread hop would run)."""
+        if _propagates(fn):
+            return self.chain(fn)
+        bc = self._direct(fn)
+        if bc is not None:
+            return Chain((Hop(fn, bc.call, None),), bc.row)
+        best: Optional[Chain] = None
+        for call, g in self.callees(fn):
+            sub = self.chain(g)
+            if sub is not None and sub.depth < self.max_depth and (best is None or sub.depth + 1 < best.depth):
+                best = Chain((Hop(fn, call, g),) + sub.hops, sub.row)
+        return best
+
+    def _direct(self, fn: FunctionInfo) -> Optional[BlockingCall]:
+        for bc in self.model.blocking_calls_in(fn):
+            if self.accept is None or self.accept(bc):
+                return bc
+        return None
+
+    def _compute(self) -> dict[FunctionInfo, Chain]:
+        chains: dict[FunctionInfo, Chain] = {}
+        sync = [f for f in self.model.functions if _propagates(f)]
+        for f in sync:
+            bc = self._direct(f)
+            if bc is not None:
+                chains[f] = Chain((Hop(f, bc.call, None),), bc.row)
+        # reverse edges: callee -> [(caller, call)], in source order
+        callers: dict[FunctionInfo, list[tuple[FunctionInfo, ast.Call]]] = {}
+        for f in sync:
+            for call, g in self.callees(f):
+                callers.setdefault(g, []).append((f, call))
+        frontier = [f for f in sync if f in chains]
+        depth = 1
+        while frontier and depth < self.max_depth:
+            depth += 1
+            found: dict[FunctionInfo, Chain] = {}
+            for g in frontier:
+                for f, call in callers.get(g, ()):
+                    if f in chains:
+                        continue
+                    candidate = Chain((Hop(f, call, g),) + chains[g].hops, chains[g].row)
+                    best = found.get(f)
+                    if best is None or _position(call) < _position(best.hops[0].call):
+                        found[f] = candidate
+            chains.update(found)
+            frontier = sorted(found, key=lambda fn: _position(fn.node))
+        return chains
+
+
+def _propagates(fn: FunctionInfo) -> bool:
+    """Calling it runs its body now: a sync, non-generator def (lambdas are hop arguments)."""
+    return isinstance(fn.node, ast.FunctionDef) and not fn.is_generator
+
+
+def _position(node: ast.AST) -> tuple[int, int]:
+    return (getattr(node, "lineno", 0), getattr(node, "col_offset", 0))
