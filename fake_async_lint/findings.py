@@ -53,6 +53,25 @@ class Finding:
         d["fingerprint"] = self.fingerprint()
         return d
 
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> Finding:
+        """The inverse of to_dict (the JSON format); `fingerprint` is derived, so it is ignored."""
+        fix = d.get("fix")
+        return cls(
+            path=d["path"],
+            line=d["line"],
+            col=d["col"],
+            code=d["code"],
+            message=d["message"],
+            end_line=d.get("end_line", 0),
+            end_col=d.get("end_col", 0),
+            api=d.get("api", ""),
+            replacement=d.get("replacement", ""),
+            coroutine=d.get("coroutine", ""),
+            chain=tuple(ChainStep(**s) for s in d.get("chain", ())),
+            fix=Fix(**fix) if fix else None,
+        )
+
     def fingerprint(self) -> str:
         """Stable across runs and unrelated edits: path, code, API, coroutine, chain."""
         parts = [self.path.replace("\\", "/"), self.code, self.api, self.coroutine]
