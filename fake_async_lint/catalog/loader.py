@@ -83,6 +83,8 @@ class ApiRow:
     unless: tuple[ArgPattern, ...] = ()
     method: str | None = None
     fix: str | None = None
+    # a wait that an earlier `await` in the coroutine has usually settled (fut.result() after awaiting)
+    settled_by_await: bool = False
 
     @property
     def blocking(self) -> bool:
@@ -104,6 +106,10 @@ class ApiRow:
 class TypeInfo:
     item: str | None = None
     truediv: str | None = None
+    # False: an object known only from an annotation may be in non-blocking mode (sockets)
+    trust_annotations: bool = True
+    # `method(pattern)` calls on a receiver that make its I/O non-blocking: setblocking(False)
+    nonblocking_if: tuple[tuple[str, ArgPattern], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -213,6 +219,14 @@ def _user_row(name: str, spec: Any) -> tuple[ApiRow, Replacement | None]:
     return ApiRow(name=name, code=code, use=use.key, returns=returns), use
 
 
+def _method_pattern(text: str) -> tuple[str, ArgPattern]:
+    """`setblocking(flag:0=False)` -> ("setblocking", ArgPattern(flag, 0, "False"))."""
+    method, sep, rest = text.partition("(")
+    if not sep or not rest.endswith(")") or not method.strip():
+        raise CatalogError(f"bad `nonblocking_if` pattern {text!r}: expected 'method(name:pos=value)'")
+    return method.strip(), ArgPattern.parse(rest[:-1])
+
+
 def _build(data: Mapping[str, Any]) -> Catalog:
     uses: dict[str, Replacement] = {}
     for key, u in data.get("use", {}).items():
@@ -226,7 +240,12 @@ def _build(data: Mapping[str, Any]) -> Catalog:
         if "same_as" in t:
             aliases[name] = t["same_as"]
         else:
-            types[name] = TypeInfo(item=t.get("item"), truediv=t.get("truediv"))
+            types[name] = TypeInfo(
+                item=t.get("item"),
+                truediv=t.get("truediv"),
+                trust_annotations=t.get("trust_annotations", True),
+                nonblocking_if=tuple(_method_pattern(p) for p in t.get("nonblocking_if", ())),
+            )
     apis: dict[str, ApiRow] = {}
     for name, r in data.get("api", {}).items():
         code = r.get("code")
@@ -244,6 +263,7 @@ def _build(data: Mapping[str, Any]) -> Catalog:
             unless=tuple(ArgPattern.parse(p) for p in r.get("unless", ())),
             method=r.get("method"),
             fix=r.get("fix"),
+            settled_by_await=r.get("settled_by_await", False),
         )
     return Catalog(apis=apis, uses=uses, types=types, aliases=aliases)
 

@@ -143,7 +143,7 @@ class Evaluator:
             node = node.value  # a generic type: IO[str] is an IO
         value = self._value(node, scope)
         if isinstance(value, Ref) and self.catalog.is_type(value.qualname):
-            return Instance(self.catalog.canonical(value.qualname))
+            return Instance(self.catalog.canonical(value.qualname), declared=True)
         if isinstance(value, LocalClass):
             return LocalObject(value.node)
         return None
@@ -203,7 +203,7 @@ class Evaluator:
 
     def _instance_attribute(self, base: Instance, name: str) -> object:
         if base.path:
-            return Instance(base.type, base.path + (name,))
+            return Instance(base.type, base.path + (name,), declared=base.declared)
         full = f"{self.catalog.canonical(base.type)}.{name}"
         row = self.catalog.apis.get(full)
         if row is not None and row.attr_type:
@@ -211,7 +211,7 @@ class Evaluator:
         item = self.catalog.type_info(base.type).item
         if item and row is None and self.catalog.member_row(base.type, (name,)) is None:
             return Instance(self.catalog.canonical(item))
-        return Instance(base.type, (name,))
+        return Instance(base.type, (name,), declared=base.declared)
 
     def call_result(self, callee: object, call: ast.Call) -> object:
         if isinstance(callee, Ref):

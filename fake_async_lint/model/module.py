@@ -14,6 +14,10 @@ from .values import Instance, Ref, RelativeRef, Value
 ASYNC_LIBRARIES = ("trio", "anyio")
 
 
+def _receiver(func: ast.Attribute) -> str:
+    return ast.unparse(func.value)
+
+
 @dataclass(frozen=True)
 class BlockingCall:
     """A call the catalog says blocks, with the row that says so."""
@@ -42,6 +46,7 @@ class ModuleModel:
         self.catalog = catalog
         self.scopes = ScopeBuilder(tree)
         self.evaluator = Evaluator(self.scopes, catalog, resolve_relative)
+        self._nonblocking: dict[str, frozenset[str]] = {}
 
     # -- structure -------------------------------------------------------------
     @property
@@ -83,10 +88,42 @@ class ModuleModel:
         return None
 
     def blocking_row(self, call: ast.Call) -> Optional[ApiRow]:
-        row = self.catalog_row(self.callee(call))
-        if row is not None and row.blocking and row.applies_to(call):
-            return row
-        return None
+        """The catalog row if this call blocks, after the precision guards."""
+        if call in self.scopes.awaited_calls:
+            return None  # it returns an awaitable: an async API, whatever its name
+        callee = self.callee(call)
+        row = self.catalog_row(callee)
+        if row is None or not row.blocking or not row.applies_to(call):
+            return None
+        if isinstance(callee, Instance) and not self._judged(callee, call):
+            return None
+        if row.settled_by_await:
+            fn = self.function_of(call)
+            here = (call.lineno, call.col_offset)
+            if fn is not None and any(p < here for p in fn.await_positions):
+                return None
+        return row
+
+    def _judged(self, obj: Instance, call: ast.Call) -> bool:
+        info = self.catalog.type_info(obj.type)
+        if obj.declared and not info.trust_annotations:
+            return False
+        if info.nonblocking_if and isinstance(call.func, ast.Attribute):
+            return _receiver(call.func) not in self._nonblocking_receivers(obj.type)
+        return True
+
+    def _nonblocking_receivers(self, type_name: str) -> frozenset[str]:
+        """Source texts of receivers put in non-blocking mode anywhere in the module."""
+        cached = self._nonblocking.get(type_name)
+        if cached is None:
+            patterns = self.catalog.type_info(type_name).nonblocking_if
+            found = set()
+            for call in self.scopes.call_scope:
+                f = call.func
+                if isinstance(f, ast.Attribute) and any(f.attr == m and p.matches(call) for m, p in patterns):
+                    found.add(_receiver(f))
+            cached = self._nonblocking[type_name] = frozenset(found)
+        return cached
 
     def blocking_calls_in(self, fn: FunctionInfo) -> Iterator[BlockingCall]:
         for call in fn.calls:

@@ -116,6 +116,8 @@ class FunctionInfo:
     returns: list[ast.expr] = field(default_factory=list)
     # await / async for / async with in its own body (FAS204)
     async_constructs: int = 0
+    # where the body suspends: a thread future may be settled after these
+    await_positions: list[tuple[int, int]] = field(default_factory=list)
     is_generator: bool = False
 
     @property
@@ -149,6 +151,8 @@ class ScopeBuilder(ast.NodeVisitor):
         self.call_scope: dict[ast.Call, Scope] = {}
         self.call_function: dict[ast.Call, Optional[FunctionInfo]] = {}
         self.module_calls: list[ast.Call] = []
+        # calls that are the operand of `await`: they return awaitables, so they are async APIs
+        self.awaited_calls: set[ast.Call] = set()
         self._qual: list[str] = []
         self.visit(tree)
 
@@ -380,6 +384,7 @@ class ScopeBuilder(ast.NodeVisitor):
         self.visit(node.target)
         if isinstance(node, ast.AsyncFor) and self.function is not None:
             self.function.async_constructs += 1
+            self.function.await_positions.append((node.lineno, node.col_offset))
         self._visit_all(node.body)
         self._visit_all(node.orelse)
 
@@ -390,6 +395,7 @@ class ScopeBuilder(ast.NodeVisitor):
         is_async = isinstance(node, ast.AsyncWith)
         if is_async and self.function is not None:
             self.function.async_constructs += 1
+            self.function.await_positions.append((node.lineno, node.col_offset))
         for item in node.items:
             self.visit(item.context_expr)
             if item.optional_vars is not None:
@@ -436,6 +442,9 @@ class ScopeBuilder(ast.NodeVisitor):
     def visit_Await(self, node: ast.Await) -> None:
         if self.function is not None:
             self.function.async_constructs += 1
+            self.function.await_positions.append((node.lineno, node.col_offset))
+        if isinstance(node.value, ast.Call):
+            self.awaited_calls.add(node.value)
         self.generic_visit(node)
 
     def visit_Return(self, node: ast.Return) -> None:

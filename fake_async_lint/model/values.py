@@ -6,7 +6,7 @@
 from __future__ import annotations
 
 import ast
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Optional, Union
 
 
@@ -29,6 +29,8 @@ class Instance:
 
     type: str
     path: tuple[str, ...] = ()
+    # known only from an annotation (some types, like sockets, are often non-blocking then)
+    declared: bool = field(default=False, compare=False)
 
 
 @dataclass(frozen=True)

@@ -308,13 +308,21 @@ FAS104 = Rule(
             ((4, 5), (5, 12)),
         ),
         Example("import shutil\n\nasync def f():\n    shutil.rmtree('build')\n", ((4, 5),)),
-        Example("from typing import IO\n\nasync def f(out: IO[str]):\n    out.write('x')\n    out.flush()\n", ((4, 5), (5, 5))),
+        Example(
+            "import io\n\nasync def f(out: io.TextIOWrapper):\n    out.write('x')\n    out.flush()\n",
+            ((4, 5), (5, 5)),
+            "annotated as a file",
+        ),
     ),
     valid=(
         Example("import aiofiles\n\nasync def f(p):\n    async with aiofiles.open(p) as fh:\n        return await fh.read()\n"),
         Example("import io\n\nasync def f():\n    buf = io.StringIO()\n    buf.write('x')\n    return buf.getvalue()\n", title="in-memory buffers"),
         Example("async def f(path):\n    open = make_opener()\n    return open(path)\n", title="shadowed builtin"),
         Example("async def f(fh):\n    for line in fh:\n        print(line)\n", title="iteration is not a call"),
+        Example(
+            "from typing import BinaryIO\n\nasync def f(out: BinaryIO, data):\n    out.write(data)\n",
+            title="typing.IO/BinaryIO/TextIO: an io.BytesIO satisfies them, so they are not proof of a file",
+        ),
     ),
 )
 
@@ -344,6 +352,15 @@ FAS105 = Rule(
         Example("import asyncio\n\nasync def f(h):\n    r, w = await asyncio.open_connection(h, 80)\n"),
         Example("import smtplib\n\nasync def f():\n    return smtplib.SMTP()\n", title="SMTP() without a host does not connect"),
         Example("import socket\n\nasync def f():\n    return socket.socket()\n", title="creating a socket is not I/O"),
+        Example(
+            "import socket\n\nasync def f(path):\n    s = socket.socket(socket.AF_UNIX)\n    s.setblocking(False)\n"
+            "    s.connect(path)\n",
+            title="a socket put in non-blocking mode",
+        ),
+        Example(
+            "import socket\n\nasync def f(sock: socket.socket):\n    return sock.recv(1024)\n",
+            title="a socket known only from an annotation (async libraries pass non-blocking ones)",
+        ),
     ),
 )
 
@@ -389,6 +406,11 @@ FAS106 = Rule(
             "    return s3.generate_presigned_url('get_object', Params={'Key': k})\n",
             title="presigning is local computation",
         ),
+        Example(
+            "from slack import WebClient\nimport slack_sdk\n\nasync def f(token):\n"
+            "    c: slack_sdk.WebClient = WebClient(token=token, run_async=True)\n    return await c.auth_test()\n",
+            title="an awaited call returns an awaitable: it is an async API whatever the type says",
+        ),
     ),
 )
 
@@ -428,6 +450,11 @@ FAS107 = Rule(
         Example("import asyncio\n\nlock = asyncio.Lock()\n\nasync def f():\n    await lock.acquire()\n"),
         Example("import threading\n\nlock = threading.Lock()\n\nasync def f():\n    return lock.acquire(blocking=False)\n"),
         Example("import queue\n\nq = queue.Queue()\n\nasync def f():\n    return q.get_nowait(), q.get(False)\n"),
+        Example(
+            "import asyncio\nfrom concurrent.futures import Future\n\nasync def f(fut: Future, done: asyncio.Event):\n"
+            "    await done.wait()\n    return fut.result()\n",
+            title="a future read after the coroutine awaited its completion",
+        ),
     ),
 )
 
