@@ -35,3 +35,29 @@ def rules_table() -> str:
     for r in ALL_RULES.values():
         rows.append(f"| [{r.code}](docs/rules/{r.code}.md) | {r.name} | {'on' if r.default else 'off'} | {r.summary} |")
     return "\n".join(rows) + "\n"
+
+
+def write_rule_pages(directory: str) -> list[str]:
+    """(Re)write docs/rules/*.md; returns the files written."""
+    import os
+
+    os.makedirs(directory, exist_ok=True)
+    written = []
+    for rule in ALL_RULES.values():
+        path = os.path.join(directory, f"{rule.code}.md")
+        with open(path, "w", encoding="utf-8", newline="\n") as f:
+            f.write(rule_page(rule))
+        written.append(path)
+    index = os.path.join(directory, "README.md")
+    with open(index, "w", encoding="utf-8", newline="\n") as f:
+        f.write("# Rules\n\nGenerated from the rule definitions by `python -m fake_async_lint.docs`.\n\n")
+        f.write(rules_table().replace("](docs/rules/", "]("))
+    written.append(index)
+    return written
+
+
+if __name__ == "__main__":  # pragma: no cover - a maintenance entry point
+    import sys
+
+    for p in write_rule_pages(sys.argv[1] if len(sys.argv) > 1 else "docs/rules"):
+        print(p)

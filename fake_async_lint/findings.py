@@ -74,7 +74,10 @@ class Finding:
 
     def fingerprint(self) -> str:
         """Stable across runs and unrelated edits: path, code, API, coroutine, chain."""
-        parts = [self.path.replace("\\", "/"), self.code, self.api, self.coroutine]
+        path = self.path.replace("\\", "/")
+        while path.startswith("./"):
+            path = path[2:]  # `check .` and `check pkg` name the same file
+        parts = [path, self.code, self.api, self.coroutine]
         parts += [s.name for s in self.chain]
         return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()[:32]
 
