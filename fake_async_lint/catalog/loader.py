@@ -15,6 +15,7 @@ else:  # pragma: no cover - exercised on 3.9/3.10 only
     import tomli as tomllib
 
 CATALOG_FILE = Path(__file__).with_name("blocking.toml")
+HOPS_FILE = Path(__file__).with_name("hops.toml")  # thread hops and event-loop APIs (family 2)
 CODES = tuple(f"FAS10{i}" for i in range(10))
 
 
@@ -31,6 +32,9 @@ class Replacement:
     variants: Mapping[str, str] = field(default_factory=dict)
     install: str = ""
     anchor: str = ""
+    # in a worker thread: "report" (a native API exists), "ok" (a thread is the normal
+    # asyncio answer: files, DNS) or "direct" (reported only when the hop wraps the call itself)
+    thread: str = "report"
 
     def advice(self, method: str, library: str = "asyncio") -> str:
         text = self.variants.get(library, self.say)
@@ -120,6 +124,7 @@ class Catalog:
     uses: Mapping[str, Replacement]
     types: Mapping[str, TypeInfo]
     aliases: Mapping[str, str]
+    hops: HopTables = field(default_factory=lambda: HopTables())
 
     def canonical(self, name: str) -> str:
         return self.aliases.get(name, name)
@@ -177,8 +182,9 @@ class Catalog:
         self,
         extra: Mapping[str, Any] | None = None,
         safe: tuple[str, ...] = (),
+        hops: Mapping[str, Any] | None = None,
     ) -> Catalog:
-        """A catalog with user rows added and `safe` names made non-blocking."""
+        """A catalog with user rows added, `safe` names made non-blocking and extra thread hops."""
         apis = dict(self.apis)
         uses = dict(self.uses)
         for name, spec in (extra or {}).items():
@@ -190,7 +196,7 @@ class Catalog:
             key = self.canonical(name)
             old = apis.get(key)
             apis[key] = ApiRow(name=key, returns=old.returns if old else None)
-        return Catalog(apis=apis, uses=uses, types=self.types, aliases=self.aliases)
+        return Catalog(apis=apis, uses=uses, types=self.types, aliases=self.aliases, hops=self.hops.extended(hops))
 
 
 _NO_TYPE = TypeInfo()
@@ -232,7 +238,12 @@ def _build(data: Mapping[str, Any]) -> Catalog:
     for key, u in data.get("use", {}).items():
         variants = {lib: u[lib] for lib in ("anyio", "trio") if lib in u}
         uses[key] = Replacement(
-            key=key, say=u["say"], variants=variants, install=u.get("install", ""), anchor=u.get("anchor", "")
+            key=key,
+            say=u["say"],
+            variants=variants,
+            install=u.get("install", ""),
+            anchor=u.get("anchor", ""),
+            thread=_thread_policy(key, u.get("thread", "report")),
         )
     aliases: dict[str, str] = {}
     types: dict[str, TypeInfo] = {}
@@ -265,11 +276,182 @@ def _build(data: Mapping[str, Any]) -> Catalog:
             fix=r.get("fix"),
             settled_by_await=r.get("settled_by_await", False),
         )
-    return Catalog(apis=apis, uses=uses, types=types, aliases=aliases)
+    return Catalog(apis=apis, uses=uses, types=types, aliases=aliases, hops=_hop_tables(data))
 
 
 @functools.lru_cache(maxsize=1)
 def default_catalog() -> Catalog:
-    """The shipped catalog, parsed once per process."""
+    """The shipped catalog (blocking.toml + hops.toml), parsed once per process."""
     with CATALOG_FILE.open("rb") as f:
-        return _build(tomllib.load(f))
+        data = tomllib.load(f)
+    with HOPS_FILE.open("rb") as f:
+        return _build(_merge(data, tomllib.load(f)))
+
+
+# ---------------------------------------------------------------- thread hops and event loops (hops.toml)
+
+THREAD_POLICIES = ("report", "ok", "direct")
+LOOP_CODES = ("FAS202", "FAS203")
+_MERGED_TABLES = ("use", "types", "api")
+
+
+def _thread_policy(key: str, value: Any) -> str:
+    if value not in THREAD_POLICIES:
+        raise CatalogError(f"[use.{key}]: `thread` must be one of {', '.join(THREAD_POLICIES)}")
+    return str(value)
+
+
+@dataclass(frozen=True)
+class HopRow:
+    """A call that runs a sync callable in a worker thread (asyncio.to_thread, loop.run_in_executor)."""
+
+    name: str
+    fn: int = 0
+    args: int = 1  # the first argument passed on to the callable
+    kwargs: bool = False
+    executor: int | str | None = None  # a position, or "receiver" (pool.submit)
+    default_executor: bool = False
+    inside: tuple[str, ...] = ()
+    returns_wrapper: bool = False
+    decorator: bool | str = False  # True: also a decorator; "only": decorator only
+    display: str = ""
+
+    @property
+    def shown(self) -> str:
+        return self.display or self.name
+
+
+@dataclass(frozen=True)
+class ExecutorRow:
+    """A thread-pool constructor and where its worker count goes."""
+
+    name: str
+    workers: int | None = 0
+    workers_kw: str | None = "max_workers"
+
+
+@dataclass(frozen=True)
+class LoopRow:
+    """An event-loop API that is a mistake inside a coroutine (FAS202/FAS203)."""
+
+    name: str
+    code: str
+    say: str
+    fix: str | None = None
+
+
+@dataclass(frozen=True)
+class HopTables:
+    """Family 2's knowledge: hops by qualified name and by distinctive method name, and the rest."""
+
+    hops: Mapping[str, HopRow] = field(default_factory=dict)
+    hop_methods: Mapping[str, HopRow] = field(default_factory=dict)
+    wrappers: Mapping[str, HopRow] = field(default_factory=dict)
+    executors: Mapping[str, ExecutorRow] = field(default_factory=dict)
+    set_executors: Mapping[str, int] = field(default_factory=dict)
+    set_executor_methods: Mapping[str, int] = field(default_factory=dict)
+    loops: Mapping[str, LoopRow] = field(default_factory=dict)
+    loop_methods: Mapping[str, LoopRow] = field(default_factory=dict)
+    runtime: frozenset[str] = frozenset()
+    abstract: frozenset[str] = frozenset()
+    plain_bases: frozenset[str] = frozenset()
+
+    def extended(self, extra: Mapping[str, Any] | None) -> HopTables:
+        """User hops from config: `"pkg.run_blocking" = 0` (the callable's position) or a table
+        with the [hop] keys; a name starting with "." is a method name (`".run_job" = 0`)."""
+        if not extra:
+            return self
+        hops, methods = dict(self.hops), dict(self.hop_methods)
+        for name, spec in extra.items():
+            table = {"fn": spec} if isinstance(spec, int) and not isinstance(spec, bool) else spec
+            if not isinstance(table, dict):
+                raise CatalogError(f"{name}: expected the wrapped callable's position or a table")
+            if name.startswith("."):
+                methods[name[1:]] = _hop_row(name[1:], table)
+            else:
+                hops[name] = _hop_row(name, table)
+        return replace(self, hops=hops, hop_methods=methods)
+
+
+_HOP_KEYS = frozenset(
+    {"fn", "args", "kwargs", "executor", "default_executor", "inside", "returns_wrapper", "decorator", "display"}
+)
+
+
+def _int(name: str, key: str, value: Any) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise CatalogError(f"{name}: `{key}` must be a position (an integer >= 0)")
+    return value
+
+
+def _hop_row(name: str, r: Mapping[str, Any]) -> HopRow:
+    unknown = set(r) - _HOP_KEYS
+    if unknown:
+        raise CatalogError(f"{name}: unknown key(s) {', '.join(sorted(unknown))}")
+    fn = _int(name, "fn", r.get("fn", 0))
+    executor = r.get("executor")
+    if executor is not None and executor != "receiver":
+        executor = _int(name, "executor", executor)
+    decorator = r.get("decorator", False)
+    if decorator not in (True, False, "only"):
+        raise CatalogError(f"{name}: `decorator` must be true, false or \"only\"")
+    inside = r.get("inside", ())
+    if not isinstance(inside, (list, tuple)) or not all(isinstance(i, str) for i in inside):
+        raise CatalogError(f"{name}: `inside` must be a list of qualified names")
+    return HopRow(
+        name=name,
+        fn=fn,
+        args=_int(name, "args", r.get("args", fn + 1)),
+        kwargs=bool(r.get("kwargs", False)),
+        executor=executor,
+        default_executor=bool(r.get("default_executor", False)),
+        inside=tuple(inside),
+        returns_wrapper=bool(r.get("returns_wrapper", False)),
+        decorator=decorator,
+        display=str(r.get("display", "")),
+    )
+
+
+def _loop_row(name: str, r: Mapping[str, Any]) -> LoopRow:
+    if r.get("code") not in LOOP_CODES:
+        raise CatalogError(f"{name}: `code` must be one of {', '.join(LOOP_CODES)}")
+    if not isinstance(r.get("say"), str):
+        raise CatalogError(f"{name}: `say` must be a string")
+    return LoopRow(name=name, code=r["code"], say=r["say"], fix=r.get("fix"))
+
+
+def _hop_tables(data: Mapping[str, Any]) -> HopTables:
+    only = data.get("async_only", {})
+    return HopTables(
+        hops={n: _hop_row(n, r) for n, r in data.get("hop", {}).items()},
+        hop_methods={n: _hop_row(n, r) for n, r in data.get("hop_method", {}).items()},
+        wrappers={n: _hop_row(n, r) for n, r in data.get("wrapper", {}).items()},
+        executors={
+            n: ExecutorRow(n, r.get("workers"), r.get("workers_kw")) for n, r in data.get("executor", {}).items()
+        },
+        set_executors={n: _int(n, "executor", r["executor"]) for n, r in data.get("set_executor", {}).items()},
+        set_executor_methods={
+            n: _int(n, "executor", r["executor"]) for n, r in data.get("set_executor_method", {}).items()
+        },
+        loops={n: _loop_row(n, r) for n, r in data.get("loop", {}).items()},
+        loop_methods={n: _loop_row(n, r) for n, r in data.get("loop_method", {}).items()},
+        runtime=frozenset(only.get("runtime", ())),
+        abstract=frozenset(only.get("abstract", ())),
+        plain_bases=frozenset(only.get("plain_bases", ())),
+    )
+
+
+def _merge(base: Mapping[str, Any], more: Mapping[str, Any]) -> dict[str, Any]:
+    """Two catalog files as one table: shared tables are merged, a name in both is an error."""
+    out = dict(base)
+    for key, table in more.items():
+        if key not in _MERGED_TABLES:
+            out[key] = table
+            continue
+        merged = dict(out.get(key, {}))
+        for name, row in table.items():
+            if name in merged:
+                raise CatalogError(f"[{key}] {name!r} is defined in both catalog files")
+            merged[name] = row
+        out[key] = merged
+    return out
