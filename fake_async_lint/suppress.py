@@ -10,7 +10,7 @@ from typing import Iterable, Optional
 
 from .findings import Finding
 
-# flake8's own pattern: `# noqa`, `# noqa: A100`, `# NOQA:A100,B200`, `# noqa: A100 B200`
+# flake8's own pattern (bare, with codes, any case, comma or space separated)
 NOQA = re.compile(r"# noqa(?::[\s]?(?P<codes>([A-Z]+[0-9]+(?:[,\s]+)?)+))?", re.IGNORECASE)
 _SPLIT = re.compile(r"[,\s]")
 
