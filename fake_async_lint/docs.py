@@ -37,6 +37,19 @@ def rules_table() -> str:
     return "\n".join(rows) + "\n"
 
 
+README_START = "<!-- rules-table:start -->"
+README_END = "<!-- rules-table:end -->"
+
+
+def readme_with_table(readme: str) -> str:
+    """The README with the rule table between its markers replaced by the current one."""
+    head, sep, rest = readme.partition(README_START)
+    _, sep2, tail = rest.partition(README_END)
+    if not sep or not sep2:
+        raise ValueError("README.md lacks the rules-table markers")
+    return f"{head}{README_START}\n{rules_table()}{README_END}{tail}"
+
+
 def write_rule_pages(directory: str) -> list[str]:
     """(Re)write docs/rules/*.md; returns the files written."""
     import os
@@ -53,6 +66,14 @@ def write_rule_pages(directory: str) -> list[str]:
         f.write("# Rules\n\nGenerated from the rule definitions by `python -m fake_async_lint.docs`.\n\n")
         f.write(rules_table().replace("](docs/rules/", "]("))
     written.append(index)
+    readme = os.path.join(os.path.dirname(os.path.abspath(directory)), "..", "README.md")
+    readme = os.path.normpath(readme)
+    if os.path.exists(readme):
+        with open(readme, encoding="utf-8") as f:
+            text = f.read()
+        with open(readme, "w", encoding="utf-8", newline="\n") as f:
+            f.write(readme_with_table(text))
+        written.append(readme)
     return written
 
 
