@@ -55,16 +55,17 @@ def analyse_tree(
 ) -> list[Finding]:
     """Run the enabled rules on a parsed module (no noqa applied: flake8 does its own)."""
     selection = settings.selection
-    if model is None:
-        model = ModuleModel(tree, catalog_for(settings), path)
-    ctx = Context(
-        path=path,
-        source=source,
-        library=settings.async_library or model.async_library(),
-        max_depth=settings.max_depth,
-    )
     findings: list[Finding] = []
     try:
+        # the model's visitor recurses too: a tree that parses can still be too deep for it
+        if model is None:
+            model = ModuleModel(tree, catalog_for(settings), path)
+        ctx = Context(
+            path=path,
+            source=source,
+            library=settings.async_library or model.async_library(),
+            max_depth=settings.max_depth,
+        )
         for family in FAMILIES:
             if not any(selection.enabled(c) for c in family.codes):
                 continue

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ast
 import io
+import re
 import tokenize
 from dataclasses import dataclass
 from pathlib import Path
@@ -17,6 +18,18 @@ class SourceError(Exception):
         self.reason = reason
         self.line = max(line, 1)
         self.col = max(col, 1)
+
+
+_LINE_BREAK = re.compile(r"\r\n|\r|\n")
+
+
+def physical_lines(text: str) -> list[str]:
+    """The lines the parser numbers (`\\n`, `\\r\\n`, `\\r`), without their ends.
+
+    Not `str.splitlines()`: it also breaks at form feeds, `\\x1c`-`\\x1e`, `\\x85`,
+    `\\u2028` and `\\u2029`, which Python source may contain inside a line.
+    """
+    return _LINE_BREAK.split(text)
 
 
 @dataclass(frozen=True)

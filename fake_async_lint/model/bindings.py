@@ -196,7 +196,10 @@ class Evaluator:
         if isinstance(base, Instance):
             return self._instance_attribute(base, name)
         if isinstance(base, (LocalObject, LocalClass)):
-            return self.class_attribute(base.node if isinstance(base, LocalClass) else base.cls, name, base)
+            value = self.class_attribute(base.node if isinstance(base, LocalClass) else base.cls, name, base)
+            if isinstance(base, LocalObject) and isinstance(value, LocalFunction) and _is_property(value):
+                return self._returned(value)  # `self.http` read through a @property
+            return value
         if isinstance(base, RelativeRef):
             return RelativeRef(base.level, base.module, f"{base.name}.{name}")
         return None
@@ -233,7 +236,7 @@ class Evaluator:
     def _returned(self, fn: LocalFunction) -> object:
         """A sync factory's result: what all its `return` expressions agree on."""
         info = self.b.function_of_node.get(fn.node)
-        if info is None or info.is_generator or not info.returns:
+        if info is None or info.is_generator or fn.is_async:
             return None
         key = (id(info.scope), "<return>")
         if key in self._memo:
@@ -242,7 +245,12 @@ class Evaluator:
             return None
         self._active.add(key)
         try:
-            value = merge(self._value(r, info.scope) for r in info.returns)
+            # a return annotation declares the type, whatever the body says (`def make() -> requests.Session`)
+            declared = fn.node.returns
+            if declared is not None and info.scope.parent is not None:
+                value = self.annotation_value(declared, info.scope.parent)
+            else:
+                value = merge(self._value(r, info.scope) for r in info.returns) if info.returns else None
         finally:
             self._active.discard(key)
         self._memo[key] = value
@@ -296,6 +304,11 @@ def merge(values: object) -> object:
         elif found != v:
             return None
     return found
+
+
+def _is_property(fn: LocalFunction) -> bool:
+    names = {d.attr if isinstance(d, ast.Attribute) else getattr(d, "id", "") for d in fn.node.decorator_list}
+    return fn.owner is not None and not fn.is_async and bool(names & {"property", "cached_property"})
 
 
 def _is_none(node: ast.expr) -> bool:

@@ -13,6 +13,7 @@ from typing import Callable, Iterable, Optional
 
 from ..findings import ChainStep, Finding, Fix
 from ..model.module import ModuleModel
+from ..source import physical_lines
 
 
 @dataclass(frozen=True)
@@ -54,7 +55,7 @@ class Context:
     lines: list[str] = field(init=False)
 
     def __post_init__(self) -> None:
-        self.lines = self.source.splitlines()
+        self.lines = physical_lines(self.source)
 
     def column(self, line: int, col_offset: int) -> int:
         """ast's UTF-8 byte offset -> 1-based character column."""
