@@ -338,6 +338,11 @@ class LoopRow:
     code: str
     say: str
     fix: str | None = None
+    display: str = ""
+
+    @property
+    def shown(self) -> str:
+        return self.display or self.name
 
 
 @dataclass(frozen=True)
@@ -353,7 +358,7 @@ class HopTables:
     loops: Mapping[str, LoopRow] = field(default_factory=dict)
     loop_methods: Mapping[str, LoopRow] = field(default_factory=dict)
     runtime: frozenset[str] = frozenset()
-    abstract: frozenset[str] = frozenset()
+    plain_decorators: frozenset[str] = frozenset()
     plain_bases: frozenset[str] = frozenset()
 
     def extended(self, extra: Mapping[str, Any] | None) -> HopTables:
@@ -394,7 +399,7 @@ def _hop_row(name: str, r: Mapping[str, Any]) -> HopRow:
         executor = _int(name, "executor", executor)
     decorator = r.get("decorator", False)
     if decorator not in (True, False, "only"):
-        raise CatalogError(f"{name}: `decorator` must be true, false or \"only\"")
+        raise CatalogError(f'{name}: `decorator` must be true, false or "only"')
     inside = r.get("inside", ())
     if not isinstance(inside, (list, tuple)) or not all(isinstance(i, str) for i in inside):
         raise CatalogError(f"{name}: `inside` must be a list of qualified names")
@@ -417,7 +422,7 @@ def _loop_row(name: str, r: Mapping[str, Any]) -> LoopRow:
         raise CatalogError(f"{name}: `code` must be one of {', '.join(LOOP_CODES)}")
     if not isinstance(r.get("say"), str):
         raise CatalogError(f"{name}: `say` must be a string")
-    return LoopRow(name=name, code=r["code"], say=r["say"], fix=r.get("fix"))
+    return LoopRow(name=name, code=r["code"], say=r["say"], fix=r.get("fix"), display=str(r.get("display", "")))
 
 
 def _hop_tables(data: Mapping[str, Any]) -> HopTables:
@@ -436,7 +441,7 @@ def _hop_tables(data: Mapping[str, Any]) -> HopTables:
         loops={n: _loop_row(n, r) for n, r in data.get("loop", {}).items()},
         loop_methods={n: _loop_row(n, r) for n, r in data.get("loop_method", {}).items()},
         runtime=frozenset(only.get("runtime", ())),
-        abstract=frozenset(only.get("abstract", ())),
+        plain_decorators=frozenset(only.get("plain_decorators", ())),
         plain_bases=frozenset(only.get("plain_bases", ())),
     )
 

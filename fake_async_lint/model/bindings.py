@@ -16,6 +16,7 @@ from typing import Callable, Optional
 from ..catalog.loader import Catalog
 from .scopes import (
     BUILTIN_NAMES,
+    OPAQUE,
     Annotated,
     Assigned,
     Binding,
@@ -289,6 +290,62 @@ class Evaluator:
 
     def function_info(self, node: ast.AST) -> Optional[FunctionInfo]:
         return self.b.function_of_node.get(node)
+
+    # -- origins -----------------------------------------------------------------------
+    def origin(self, node: ast.expr, scope: Scope) -> Optional[ast.expr]:
+        """The expression a name or `self` attribute was assigned from, when its bindings name
+        exactly one (`x = None` aside): `pool` -> `ThreadPoolExecutor(4)`, `self._pool` -> the
+        `__init__` assignment, `with ThreadPoolExecutor() as pool` too. Any other expression is
+        its own origin; None when the bindings disagree or are not assignments."""
+        for _ in range(MAX_DEPTH):
+            bindings = self._origin_bindings(node, scope)
+            if bindings is None:
+                return node
+            real = [
+                b
+                for b in bindings
+                if not isinstance(b, Annotated) and not (isinstance(b, Assigned) and _is_none(b.expr))
+            ]
+            if len(real) != 1:
+                return None
+            b = real[0]
+            if isinstance(b, Assigned):
+                node, scope = b.expr, b.scope
+            elif isinstance(b, Entered):
+                entered = self._value(b.expr, b.scope)
+                # only context managers that return themselves: `with X() as x` means x is X()
+                if not (isinstance(entered, Instance) and not entered.path and self.entered(entered) == entered):
+                    return None
+                node, scope = b.expr, b.scope
+            else:
+                return None
+        return None
+
+    def _origin_bindings(self, node: ast.expr, scope: Scope) -> Optional[list[Binding]]:
+        if isinstance(node, ast.Name):
+            if node.id in scope.globals:
+                scope = self.b.module_scope
+            for s in iter_scope_chain(scope):
+                if node.id in s.bindings:
+                    return s.bindings[node.id]
+            return [OPAQUE]
+        if isinstance(node, ast.Attribute):
+            base = self.value(node.value, scope)
+            cls = base.node if isinstance(base, LocalClass) else base.cls if isinstance(base, LocalObject) else None
+            seen: set[int] = set()
+            while cls is not None and id(cls) not in seen:
+                seen.add(id(cls))
+                info = self.b.classes.get(cls)
+                if info is None:
+                    break
+                found = list(info.scope.bindings.get(node.attr, ())) + list(info.self_attrs.get(node.attr, ()))
+                if found:
+                    return found
+                bases = [self._value(b, info.outer) for b in info.node.bases]
+                local = [b for b in bases if isinstance(b, LocalClass)]
+                cls = local[0].node if len(local) == 1 and len(bases) == 1 else None
+            return [OPAQUE]
+        return None
 
 
 def merge(values: object) -> object:

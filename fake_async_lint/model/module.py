@@ -8,7 +8,7 @@ from typing import Callable, Iterator, Optional
 
 from ..catalog.loader import ApiRow, Catalog
 from .bindings import Evaluator
-from .scopes import FunctionInfo, ScopeBuilder
+from .scopes import ClassInfo, FunctionInfo, ScopeBuilder
 from .values import Instance, Ref, RelativeRef, Value
 
 ASYNC_LIBRARIES = ("trio", "anyio")
@@ -78,6 +78,23 @@ class ModuleModel:
     def qualname_of(self, node: ast.expr, call: ast.Call) -> Optional[str]:
         v = self.value_in(node, call)
         return v.qualname if isinstance(v, Ref) else None
+
+    def origin_in(self, node: ast.expr, call: ast.Call) -> Optional[ast.expr]:
+        """The expression `node` (a sub-expression of `call`) was assigned from: see Evaluator.origin."""
+        scope = self.scopes.call_scope.get(call)
+        return None if scope is None else self.evaluator.origin(node, scope)
+
+    def decorator_values(self, fn: FunctionInfo) -> list[tuple[ast.expr, Optional[Value]]]:
+        """Each decorator of a def with the value of its callable (`@f` and `@f(...)`: the value of f)."""
+        node = fn.node
+        if isinstance(node, ast.Lambda) or fn.scope.parent is None:
+            return []
+        outer = fn.scope.parent
+        return [(d, self.evaluator.value(d.func if isinstance(d, ast.Call) else d, outer)) for d in node.decorator_list]
+
+    def base_values(self, cls: ClassInfo) -> list[Optional[Value]]:
+        """The values of a class's bases (`Generic[T]`: the value of Generic)."""
+        return [self.evaluator.value(b.value if isinstance(b, ast.Subscript) else b, cls.outer) for b in cls.node.bases]
 
     def catalog_row(self, callee: Optional[Value]) -> Optional[ApiRow]:
         """The catalog row for calling `callee`, if the catalog knows it."""
