@@ -1,4 +1,4 @@
-"""The standalone command: `fake-async-lint check|rules|explain`. A thin front end."""
+"""The standalone command: `fake-async-lint check|fix|rules|explain`. A thin front end."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from . import __version__
 from .config import ConfigError, Settings
 from .docs import rule_page
 from .engine import check_paths
+from .fix import command as fix_command
 from .report import REPORTERS
 from .rules import ALL_RULES
 
@@ -40,6 +41,8 @@ def _parser() -> argparse.ArgumentParser:
     check.add_argument("--ignore", type=_codes, default=(), help="codes or prefixes not to report")
     check.add_argument("--exclude", action="append", default=[], metavar="GLOB", help="skip matching files/dirs")
     check.add_argument("--format", choices=sorted(REPORTERS), default="text", help="output format")
+
+    fix_command.add_parser(sub)
 
     sub.add_parser("rules", help="list the rule codes with one-line summaries")
 
@@ -92,6 +95,8 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
             return _run_rules()
         if args.command == "explain":
             return _run_explain(args.code)
+        if args.command == "fix":
+            return fix_command.run(args)
     except ConfigError as e:
         print(f"fake-async-lint: {e}", file=sys.stderr)
         return EXIT_USAGE
