@@ -5,25 +5,105 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import sys
-from typing import Optional, Sequence
+from pathlib import Path
+from typing import Any, Callable, Optional, Sequence
 
-from . import __version__
+from . import __version__, config
+from .cache import Cache, default_dir
 from .config import ConfigError, Settings
 from .docs import rule_page
 from .engine import check_paths
+from .findings import Finding
 from .fix import command as fix_command
 from .report import REPORTERS
 from .rules import ALL_RULES
+from .runner import default_jobs
+from .stdin import check_stdin
+from .term import ProgressLine, paint, use_color
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
 
 
-def _codes(text: str) -> tuple[str, ...]:
-    codes = tuple(c.strip().upper() for c in text.split(",") if c.strip())
-    for c in codes:
-        if not c.isalnum() or not c[0].isalpha():
-            raise argparse.ArgumentTypeError(f"not a code or code prefix: {c!r}")
-    return codes
+def _flag_type(parse: Callable[[Any], Any]) -> Callable[[str], Any]:
+    """An argparse type from a config parser: the same checks and messages for flags and files."""
+
+    def convert(text: str) -> Any:
+        try:
+            return parse(text)
+        except ValueError as e:
+            raise argparse.ArgumentTypeError(str(e)) from None
+
+    return convert
+
+
+_codes = _flag_type(config.parse_codes)
+
+
+def _globs(text: str) -> list[str]:
+    return [config.normalise_glob(g) for g in text.split(",") if g.strip()]
+
+
+def _per_file_ignore(text: str) -> tuple[str, tuple[str, ...]]:
+    glob, sep, codes = text.rpartition(":")
+    if not sep or not glob.strip():
+        raise argparse.ArgumentTypeError(f"expected GLOB:CODES, got {text!r}")
+    return config.normalise_glob(glob), _codes(codes)
+
+
+def _jobs(text: str) -> int:
+    if not text.strip().isdigit():
+        raise argparse.ArgumentTypeError(f"expected a number of processes (0: all cores), got {text!r}")
+    return int(text)
+
+
+def _add_check_options(check: argparse.ArgumentParser) -> None:
+    check.add_argument("paths", nargs="*", help="files or directories (default: .); - reads stdin")
+    sel = check.add_argument_group("rule selection (flags replace the config file's value)")
+    sel.add_argument("--select", type=_codes, help="codes or prefixes to report (replaces the default)")
+    sel.add_argument("--extend-select", type=_codes, help="codes or prefixes to add (opt-in rules)")
+    sel.add_argument("--ignore", type=_codes, help="codes or prefixes not to report")
+    sel.add_argument(
+        "--per-file-ignores",
+        type=_per_file_ignore,
+        action="append",
+        metavar="GLOB:CODES",
+        help="codes not to report in matching files (repeatable)",
+    )
+    files = check.add_argument_group("files")
+    files.add_argument(
+        "--exclude", type=_globs, action="append", metavar="GLOBS", help="globs to skip (replaces the defaults)"
+    )
+    files.add_argument("--extend-exclude", type=_globs, action="append", metavar="GLOBS", help="more globs to skip")
+    files.add_argument("--stdin-filename", metavar="PATH", help="read the source from stdin, report it as PATH")
+    cfg = check.add_argument_group("configuration")
+    cfg.add_argument("--config", metavar="PATH", help="read [tool.fake-async-lint] from this file only")
+    cfg.add_argument("--isolated", action="store_true", help="ignore every config file")
+    cfg.add_argument(
+        "--extra-blocking",
+        action="append",
+        metavar="ENTRY",
+        help=f"an API to report: {config.EXTRA_SYNTAX} (repeatable)",
+    )
+    cfg.add_argument(
+        "--safe", type=_flag_type(config.parse_safe), action="append", metavar="NAMES", help="APIs never to report"
+    )
+    cfg.add_argument(
+        "--async-library",
+        type=_flag_type(lambda text: config.parse_library(text) or "auto"),
+        metavar="{asyncio,anyio,trio,auto}",
+        help="whose replacements findings name (default: auto, per module)",
+    )
+    cfg.add_argument("--max-depth", type=_flag_type(config.parse_max_depth), metavar="N", help="call-graph depth")
+    run = check.add_argument_group("running")
+    run.add_argument("-j", "--jobs", type=_jobs, default=0, metavar="N", help="processes (default 0: all cores)")
+    run.add_argument("--no-cache", action="store_true", help="neither read nor write the result cache")
+    run.add_argument("--cache-dir", metavar="DIR", help="where the cache lives (default: next to the config file)")
+    out = check.add_argument_group("output")
+    out.add_argument("--format", choices=sorted(REPORTERS), default="text", help="output format")
+    out.add_argument("--output-file", "-o", metavar="PATH", help="write the report to PATH instead of stdout")
+    out.add_argument("--statistics", action="store_true", help="print the number of findings per code")
+    out.add_argument("--exit-zero", action="store_true", help="exit 0 even when there are findings")
+    out.add_argument("--color", choices=("auto", "always", "never"), default="auto", help="colour the text format")
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -35,13 +115,7 @@ def _parser() -> argparse.ArgumentParser:
     sub = p.add_subparsers(dest="command", metavar="COMMAND")
 
     check = sub.add_parser("check", help="report findings in files and directories")
-    check.add_argument("paths", nargs="*", default=["."], help="files or directories (default: .)")
-    check.add_argument("--select", type=_codes, help="codes or prefixes to report (replaces the default)")
-    check.add_argument("--extend-select", type=_codes, default=(), help="codes or prefixes to add (opt-in rules)")
-    check.add_argument("--ignore", type=_codes, default=(), help="codes or prefixes not to report")
-    check.add_argument("--exclude", action="append", default=[], metavar="GLOB", help="skip matching files/dirs")
-    check.add_argument("--format", choices=sorted(REPORTERS), default="text", help="output format")
-
+    _add_check_options(check)
     fix_command.add_parser(sub)
 
     sub.add_parser("rules", help="list the rule codes with one-line summaries")
@@ -51,21 +125,99 @@ def _parser() -> argparse.ArgumentParser:
     return p
 
 
+def _flatten(lists: Optional[list[Any]]) -> Optional[tuple[Any, ...]]:
+    return None if lists is None else tuple(x for sub in lists for x in sub)
+
+
+def _settings(args: argparse.Namespace, paths: list[str]) -> Settings:
+    overrides: dict[str, Any] = {
+        "select": args.select,
+        "extend_select": args.extend_select,
+        "ignore": args.ignore,
+        "exclude": _flatten(args.exclude),
+        "extend_exclude": _flatten(args.extend_exclude),
+        "per_file_ignores": None if args.per_file_ignores is None else tuple(args.per_file_ignores),
+        "safe": _flatten(args.safe),
+        "async_library": args.async_library,
+        "max_depth": args.max_depth,
+    }
+    if args.extra_blocking is not None:
+        try:
+            overrides["extra_blocking"] = config.parse_extra_blocking_entries(args.extra_blocking)
+        except ValueError as e:
+            raise ConfigError(f"--extra-blocking: {e}") from None
+    if args.async_library == "auto":  # a flag that asks for the default still beats the file
+        overrides["async_library"] = None
+    settings = config.resolve(paths, config=args.config, isolated=args.isolated, overrides=overrides)
+    return dataclasses.replace(settings, async_library=None) if args.async_library == "auto" else settings
+
+
+def _statistics(findings: Sequence[Finding]) -> str:
+    counts: dict[str, int] = {}
+    first: dict[str, str] = {}
+    for f in findings:
+        counts[f.code] = counts.get(f.code, 0) + 1
+        first.setdefault(f.code, f.message)
+    lines = []
+    for code in sorted(counts):
+        rule = ALL_RULES.get(code)
+        lines.append(f"{counts[code]:<5} {code} {rule.summary if rule else first[code]}\n")
+    return "".join(lines)
+
+
 def _run_check(args: argparse.Namespace) -> int:
-    settings = dataclasses.replace(
-        Settings(),
-        select=args.select,
-        extend_select=tuple(args.extend_select),
-        ignore=tuple(args.ignore),
-        extend_exclude=tuple(args.exclude),
-    )
-    report = check_paths(args.paths, settings)
-    sys.stdout.write(REPORTERS[args.format](report.findings))
+    paths = list(args.paths)
+    stdin = args.stdin_filename is not None or paths == ["-"]
+    if stdin and paths not in ([], ["-"]):
+        raise ConfigError("--stdin-filename reads one buffer from stdin: give no other paths (or just -)")
+    if "-" in paths and not stdin:
+        raise ConfigError("- (stdin) cannot be mixed with other paths")
+    display = args.stdin_filename or "-"
+    settings = _settings(args, [display] if stdin else paths or ["."])
+    progress = None
+    if stdin:
+        report = check_stdin(sys.stdin.buffer.read(), display, settings)
+    else:
+        cache = None
+        if not args.no_cache:
+            cache = Cache(args.cache_dir or default_dir(settings), settings)
+        progress = ProgressLine.for_stream(sys.stderr)
+        try:
+            report = check_paths(
+                paths or ["."], settings, jobs=args.jobs or default_jobs(), cache=cache, progress=progress
+            )
+        finally:
+            if progress is not None:
+                progress.close()
+        if cache is not None and cache.warning:
+            print(f"fake-async-lint: warning: {cache.warning}", file=sys.stderr)
+    _write_report(args, report.findings)
     n = len(report.findings)
     files = f"{report.files} file{'s' if report.files != 1 else ''}"
     summary = f"Found {n} finding{'s' if n != 1 else ''} in {files}." if n else f"No findings in {files}."
     print(summary, file=sys.stderr)
-    return EXIT_FINDINGS if n else EXIT_CLEAN
+    return EXIT_FINDINGS if n and not args.exit_zero else EXIT_CLEAN
+
+
+def _write_report(args: argparse.Namespace, findings: Sequence[Finding]) -> None:
+    stats = _statistics(findings) if args.statistics else ""
+    if args.output_file is None:
+        colour = args.format == "text" and use_color(args.color, sys.stdout)
+        sys.stdout.write(paint(findings) if colour else REPORTERS[args.format](findings))
+        # statistics must not break a machine-readable stream
+        (sys.stdout if args.format == "text" else sys.stderr).write(stats)
+        sys.stdout.flush()
+        return
+    colour = args.format == "text" and args.color == "always"
+    text = paint(findings) if colour else REPORTERS[args.format](findings)
+    try:
+        out = Path(args.output_file)
+        if out.parent != Path(""):
+            out.parent.mkdir(parents=True, exist_ok=True)
+        out.write_text(text, encoding="utf-8")
+    except OSError as e:
+        raise ConfigError(f"--output-file {args.output_file}: cannot write: {e.strerror or e}") from None
+    sys.stdout.write(stats)
 
 
 def _run_rules() -> int:
@@ -102,6 +254,9 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         return EXIT_USAGE
     except BrokenPipeError:
         return EXIT_CLEAN
+    except KeyboardInterrupt:
+        print("fake-async-lint: interrupted", file=sys.stderr)
+        return 130
     parser.print_help(sys.stderr)
     return EXIT_USAGE
 

@@ -7,15 +7,18 @@ import functools
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterable, Optional
+from typing import TYPE_CHECKING, Callable, Iterable, Optional
 
 from .catalog.loader import Catalog, default_catalog
-from .config import Settings
+from .config import Settings, drop_ignored
 from .findings import Finding
 from .model.module import ModuleModel
 from .rules import FAMILIES, Context
 from .source import SourceError, decode, parse, read_bytes
 from .suppress import apply_noqa
+
+if TYPE_CHECKING:
+    from .cache import Cache
 
 DEFAULT_SETTINGS = Settings()
 # A file without this word has no coroutine: nothing in it can be reported.
@@ -90,8 +93,7 @@ def check_source(source: str | bytes, path: str = "<string>", settings: Settings
     try:
         findings = analyse_tree(tree, source, path, settings)
     except Exception as exc:  # a bug of ours must not hide the other files' findings
-        err = SourceError(f"internal error: {type(exc).__name__}: {exc}")
-        return [error_finding(path, err)]
+        return [error_finding(path, SourceError(f"internal error: {type(exc).__name__}: {exc}"))]
     return apply_noqa(findings, source)
 
 
@@ -120,9 +122,18 @@ class Report:
     files: int = 0
 
 
+def analyse_source(source: str | bytes, path: str, settings: Settings = DEFAULT_SETTINGS) -> FileResult:
+    """The per-file phase on source already read (the runner reads once to hash for its cache)."""
+    return FileResult(path, check_source(source, path, settings))
+
+
 def analyse_file(path: str, settings: Settings = DEFAULT_SETTINGS) -> FileResult:
     """The per-file phase: read, parse, model, rules, noqa. Never raises."""
-    return FileResult(path, check_file(path, settings))
+    try:
+        data = read_bytes(path)
+    except SourceError as err:
+        return FileResult(path, [error_finding(path, err)] if settings.selection.enabled("FAS001") else [])
+    return analyse_source(data, path, settings)
 
 
 def link(results: list[FileResult], settings: Settings) -> list[Finding]:
@@ -130,19 +141,33 @@ def link(results: list[FileResult], settings: Settings) -> list[Finding]:
     return []
 
 
-def check_paths(paths: Iterable[str | Path], settings: Settings = DEFAULT_SETTINGS) -> Report:
+def check_paths(
+    paths: Iterable[str | Path],
+    settings: Settings = DEFAULT_SETTINGS,
+    *,
+    jobs: int = 1,
+    cache: Optional[Cache] = None,
+    progress: Optional[Callable[[int, int], None]] = None,
+) -> Report:
+    """Discover, run the per-file phase (in `jobs` processes, through `cache`), then link."""
     from .discovery import discover
+    from .runner import run_files
 
     report = Report()
-    results: list[FileResult] = []
+    files: list[str] = []
     for item in discover(paths, settings):
         report.files += 1
         if item.error is not None:
-            report.findings.append(error_finding(item.path, item.error))
+            if settings.selection.enabled("FAS001"):
+                report.findings.append(error_finding(item.path, item.error))
             continue
-        results.append(analyse_file(item.path, settings))
+        files.append(item.path)
+    results = run_files(files, settings, jobs=jobs, cache=cache, progress=progress)
+    if cache is not None:
+        cache.finish(results)
     for r in results:
         report.findings.extend(r.findings)
     report.findings.extend(link(results, settings))
+    report.findings = drop_ignored(report.findings, settings)
     report.findings.sort(key=lambda f: f.sort_key)
     return report

@@ -7,9 +7,11 @@ registered as default-ignored so `--extend-select FAS204` turns them on.
 from __future__ import annotations
 
 import ast
+import dataclasses
+import importlib
 from typing import Any, ClassVar, Iterator, Sequence
 
-from . import __version__
+from . import __version__, config
 from .config import Settings
 from .engine import analyse_tree, error_finding
 from .rules import DEFAULT_OFF
@@ -29,11 +31,58 @@ class Plugin:
     @classmethod
     def add_options(cls, manager: Any) -> None:
         manager.extend_default_ignore(sorted(DEFAULT_OFF))
+        # no `type=`: flake8 hands config values over unconverted, so parse_options checks both sources
+        manager.add_option(
+            "--fas-extra-blocking",
+            default="",
+            parse_from_config=True,
+            metavar="ENTRIES",
+            help=f"fake-async-lint: more blocking APIs, one {config.EXTRA_SYNTAX} per line",
+        )
+        manager.add_option(
+            "--fas-safe",
+            default=[],
+            parse_from_config=True,
+            comma_separated_list=True,
+            metavar="NAMES",
+            help="fake-async-lint: qualified names of APIs never to report",
+        )
+        manager.add_option(
+            "--fas-async-library",
+            default="auto",
+            parse_from_config=True,
+            metavar="LIBRARY",
+            help="fake-async-lint: asyncio, anyio, trio or auto (default): whose replacements to name",
+        )
+        manager.add_option(
+            "--fas-max-depth",
+            default=str(config.DEFAULT_MAX_DEPTH),
+            parse_from_config=True,
+            metavar="N",
+            help=f"fake-async-lint: call-graph depth (default {config.DEFAULT_MAX_DEPTH})",
+        )
 
     @classmethod
     def parse_options(cls, options: Any) -> None:
         # flake8 filters codes itself; we run every rule, opt-in ones included
-        cls.settings = Settings(select=("FAS",), extend_select=tuple(sorted(DEFAULT_OFF)))
+        base = Settings(select=("FAS",), extend_select=tuple(sorted(DEFAULT_OFF)))
+        option = "--fas-extra-blocking"
+        try:
+            extra = getattr(options, "fas_extra_blocking", "") or ""
+            entries = extra.splitlines() if isinstance(extra, str) else list(extra)
+            values: dict[str, Any] = {"extra_blocking": config.parse_extra_blocking_entries(entries)}
+            option = "--fas-safe"
+            safe = getattr(options, "fas_safe", []) or []
+            values["safe"] = config.parse_safe(safe if isinstance(safe, str) else list(safe))
+            option = "--fas-async-library"
+            values["async_library"] = config.parse_library(getattr(options, "fas_async_library", "auto"))
+            option = "--fas-max-depth"
+            values["max_depth"] = config.parse_max_depth(getattr(options, "fas_max_depth", config.DEFAULT_MAX_DEPTH))
+        except ValueError as e:
+            # flake8 prints this one as a clean "critical error" (no traceback); it has no type stubs
+            error: Any = importlib.import_module("flake8.exceptions").ExecutionError
+            raise error(f"fake-async-lint: {option} (or {option[2:]} in the config file): {e}") from None
+        cls.settings = dataclasses.replace(base, **values)
 
     def run(self) -> Iterator[tuple[int, int, str, type]]:
         if not any("async" in line for line in self.lines):

@@ -1,0 +1,17 @@
+"""Editor mode: one buffer from stdin, reported and filtered as if it were the file at `display`."""
+
+from __future__ import annotations
+
+from .config import Settings, drop_ignored
+from .discovery import Excluder
+from .engine import Report, analyse_source, link
+
+
+def check_stdin(data: bytes, display: str, settings: Settings) -> Report:
+    """The same phases as a scan of one file: excludes, the per-file phase, link, per-file-ignores."""
+    if display != "-" and Excluder(settings.exclude + settings.extend_exclude, settings.anchor()).excluded(display):
+        return Report(files=0)
+    result = analyse_source(data, display, settings)
+    findings = drop_ignored(result.findings + link([result], settings), settings)
+    findings.sort(key=lambda f: f.sort_key)
+    return Report(findings=findings, files=1)
