@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import ast
 from dataclasses import dataclass, field
+from pathlib import PurePath
 from typing import Iterator, Mapping, Optional, TypeVar
 
 from ..catalog.loader import ApiRow, ExecutorRow, HopRow, HopTables, LoopRow
@@ -68,7 +69,8 @@ FAS200 = Rule(
         "runs in the executor. `time.sleep` is reported only when the hop wraps it directly. "
         "A `run_in_executor(...)` or `async_add_executor_job(...)` call is recognised by its method name "
         "when the receiver cannot be resolved (`self.loop`, an untyped `loop` parameter): the names are "
-        "distinctive enough. Extra hop APIs are catalog data and can be added in configuration."
+        "distinctive enough. Hop APIs are catalog data (`catalog/hops.toml`); more can be added with "
+        "`Catalog.extended(hops=...)`."
     ),
     invalid=(
         Example(
@@ -319,7 +321,10 @@ FAS204 = Rule(
         "may register the function with a framework), async dunder methods, methods that override or are "
         "overridden by a method of a base or subclass in the module, methods of classes with a base the "
         "model cannot see, and coroutines that call into the async runtime (`asyncio.create_task`, "
-        "`loop.call_soon`, ...): those must run on the loop."
+        "`loop.call_soon`, ...): those must run on the loop. Only coroutines the module itself calls, or "
+        "private ones (a leading underscore), are judged, and not when they are handed to other code as a "
+        "value (a route, a callback): a public coroutine with no caller in sight may be an entry point that "
+        "a framework or another module awaits."
     ),
     why=(
         "Callers pay for a coroutine (a task switch, an `await` at every call site) and readers assume it "
@@ -335,15 +340,21 @@ FAS204 = Rule(
         "await anything itself: such a method must stay `async def`; silence it with `# noqa: FAS204`."
     ),
     invalid=(
-        Example("async def headers(token):\n    return {'auth': token}\n", ((1, 1),)),
         Example(
-            "class Repo:\n    async def get(self, key):\n        return self.cache[key]\n\n"
-            "    async def keys(self):\n        return [k async for k in self.scan()]\n",
-            ((2, 5),),
-            "an async comprehension counts as async",
+            "async def headers(token):\n    return {'auth': token}\n\n"
+            "async def fetch(client, token):\n    return await client.get('/', headers=await headers(token))\n",
+            ((1, 1),),
+            "awaited by the module itself",
         ),
         Example(
-            "import requests\n\nasync def f(url):\n    def inner():\n        return 1\n    return requests.get(url)\n",
+            "class Repo:\n    async def _get(self, key):\n        return self.cache[key]\n\n"
+            "    async def keys(self):\n        return [k async for k in self.scan()]\n",
+            ((2, 5),),
+            "a private method (an async comprehension counts as async)",
+        ),
+        Example(
+            "import requests\n\nasync def _fetch(url):\n    def inner():\n        return 1\n"
+            "    return requests.get(url)\n",
             ((3, 1),),
             "blocking and never yields",
         ),
@@ -370,6 +381,14 @@ FAS204 = Rule(
             title="methods that implement an async interface",
         ),
         Example("@app.get('/')\nasync def root():\n    return {'ok': True}\n", title="registered with a framework"),
+        Example(
+            "async def _ping(request):\n    return 'pong'\n\napp.router.add_get('/ping', _ping)\n",
+            title="handed to other code as a callback",
+        ),
+        Example(
+            "async def async_setup_entry(hass, entry):\n    return True\n",
+            title="a public coroutine nothing here calls: an entry point others await",
+        ),
         Example("class C:\n    async def __aenter__(self):\n        return self\n", title="async protocol methods"),
     ),
 )
@@ -580,6 +599,13 @@ class _Checker:
         return ChainStep(name, self.ctx.path, line, self.ctx.column(line, getattr(node, "col_offset", 0)))
 
     # -- FAS200 ------------------------------------------------------------------------
+    def implements_itself(self, hop: HopCall) -> bool:
+        """An async runtime's own source (trio/_subprocess.py) builds its native API on its own hops."""
+        root = hop.row.name.split(".", 1)[0]
+        if root not in self.tables.runtime:
+            return False
+        return root in PurePath(self.ctx.path.replace("\\", "/")).parts[:-1]
+
     def fas200(self, hop: HopCall, w: Wrapped) -> Finding:
         row = w.row
         kind = _KIND.get(row.code or "", "I/O call")
@@ -712,6 +738,8 @@ class _Checker:
 
     # -- FAS204 ------------------------------------------------------------------------
     def async_in_name_only(self) -> Iterator[Finding]:
+        called: Optional[set[FunctionInfo]] = None
+        passed: set[FunctionInfo] = set()
         for fn in self.model.coroutines:
             node = fn.node
             if not isinstance(node, ast.AsyncFunctionDef) or fn.async_constructs or fn.is_generator:
@@ -720,12 +748,33 @@ class _Checker:
                 continue
             if self._implements_interface(fn) or self._uses_runtime(fn):
                 continue
+            if called is None:
+                called, passed = self._usage()
+            # handed to other code (a route, a callback): it awaits the result, so the def must stay async;
+            # a public coroutine nobody here calls may be an interface other modules or a framework await
+            if fn in passed or (fn not in called and not fn.name.startswith("_")):
+                continue
             message = (
                 f"coroutine '{fn.name}' never awaits, iterates asynchronously or enters an async context: "
                 "async in name only; make it a plain `def` (and drop the `await` at its call sites), "
                 "or make its I/O native and await it"
             )
             yield self.ctx.finding(node, "FAS204", message, coroutine=fn.name)
+
+    def _usage(self) -> tuple[set[FunctionInfo], set[FunctionInfo]]:
+        """Local functions this module calls, and those it passes to calls as values (callbacks)."""
+        called: set[FunctionInfo] = set()
+        passed: set[FunctionInfo] = set()
+        for call in self.model.scopes.call_scope:
+            target = self.graph.target(call)
+            if target is not None:
+                called.add(target)
+            for arg in [*call.args, *(kw.value for kw in call.keywords)]:
+                for node in _references(arg):
+                    fi = self.graph.function_for(self.model.value_in(node, call))
+                    if fi is not None:
+                        passed.add(fi)
+        return called, passed
 
     def _plain_decorators(self, fn: FunctionInfo) -> bool:
         for _, v in self.model.decorator_values(fn):
@@ -780,6 +829,20 @@ def _may_be_method(v: Optional[Value]) -> bool:
     return not isinstance(v, (LocalFunction, LocalClass, LocalObject, Instance))
 
 
+def _references(arg: ast.expr) -> Iterator[ast.expr]:
+    """Names and attributes an argument hands over as values (`handle`, `[self.on_x]`, `{"k": cb}`)."""
+    if isinstance(arg, ast.Starred):
+        arg = arg.value
+    if isinstance(arg, (ast.Name, ast.Attribute)):
+        yield arg
+    elif isinstance(arg, (ast.List, ast.Tuple, ast.Set)):
+        for e in arg.elts:
+            yield from _references(e)
+    elif isinstance(arg, ast.Dict):
+        for v in arg.values:
+            yield from _references(v)
+
+
 def _is_stub(body: list[ast.stmt]) -> bool:
     """Only a docstring, `pass`, `...`, a bare `return` or `raise NotImplementedError`."""
     for i, stmt in enumerate(body):
@@ -820,7 +883,7 @@ def check(model: ModuleModel, ctx: Context) -> Iterator[Finding]:
     backed: dict[ast.Call, list[FunctionInfo]] = {}
     worthy: set[ast.Call] = set()
     for hop in c.hops():
-        w = c.wrapped(hop)
+        w = None if c.implements_itself(hop) else c.wrapped(hop)
         if w is not None:
             yield c.fas200(hop, w)
         if hop.decorated is not None:

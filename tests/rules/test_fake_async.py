@@ -631,7 +631,7 @@ def test_nested_loops() -> None:
     ],
 )
 def test_async_in_name_only(body: str, reported: bool) -> None:
-    source = f"import asyncio\n\nasync def f(xs):\n    {body}\n"
+    source = f"import asyncio\n\nasync def _f(xs):\n    {body}\n"
     assert hits(source, "FAS204") == ([("FAS204", 3, 1)] if reported else [])
 
 
@@ -653,13 +653,13 @@ def test_decorated_methods_are_not_reported(decorator: str) -> None:
 
 
 def test_plain_decorators_do_not_exempt() -> None:
-    source = "class C:\n    @staticmethod\n    async def m(x):\n        return x\n"
+    source = "class C:\n    @staticmethod\n    async def _m(x):\n        return x\n"
     assert hits(source, "FAS204") == [("FAS204", 3, 5)]
 
 
 def test_fas204_is_off_by_default() -> None:
-    assert check_source("async def f():\n    return 1\n", "mod.py") == []
-    found = check_source("async def f():\n    return 1\n", "mod.py", Settings(extend_select=("FAS204",)))
+    assert check_source("async def _f():\n    return 1\n", "mod.py") == []
+    found = check_source("async def _f():\n    return 1\n", "mod.py", Settings(extend_select=("FAS204",)))
     assert [(f.code, f.line, f.col) for f in found] == [("FAS204", 1, 1)]
 
 
@@ -674,7 +674,7 @@ def test_interface_overrides_are_not_reported() -> None:
                 await self.flush()
 
         class Leaf(Child):
-            async def extra(self):
+            async def _extra(self):
                 return 1
 
         class External(somewhere.Handler):
@@ -712,3 +712,46 @@ def test_message_for_a_typed_loop_parameter() -> None:
             return await loop.run_in_executor(None, requests.get, url)
         """
     assert hits(source, "FAS200") == [("FAS200", 5, 18)]
+
+
+def test_only_coroutines_the_module_calls_or_private_ones_are_judged() -> None:
+    source = """\
+        async def helper(x):
+            return x * 2
+
+        async def entry_point(x):
+            return x
+
+        async def _private(x):
+            return x
+
+        async def _callback(request):
+            return "pong"
+
+        async def main(app):
+            app.router.add_get("/", _callback)
+            app.on_startup.append(_private)
+            return await helper(1)
+
+        class Service:
+            async def public(self):
+                return 1
+
+            async def used(self):
+                return 2
+
+            async def run(self, loop):
+                loop.call_later(1, self._tick)
+                return await self.used()
+
+            async def _tick(self):
+                return 3
+        """
+    assert hits(source, "FAS204") == [("FAS204", 1, 1), ("FAS204", 22, 5)]
+
+
+def test_an_async_runtime_building_on_its_own_hops_is_not_reported() -> None:
+    source = "import subprocess, trio\n\nasync def open_process(cmd):\n    return await trio.to_thread.run_sync(subprocess.Popen, cmd)\n"
+    inside = check_source(source, "site-packages/trio/_subprocess.py", Settings(select=("FAS200",)))
+    outside = check_source(source, "app/trio_jobs.py", Settings(select=("FAS200",)))
+    assert inside == [] and [(f.line, f.col) for f in outside] == [(4, 18)]
