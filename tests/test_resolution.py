@@ -483,6 +483,23 @@ POSITIVE: list[tuple[str, str, list[Hit]]] = [
         [("FAS106", 6, 11), ("FAS106", 8, 12)],
     ),
     (
+        # ... but an awaited call on one receiver says nothing about another receiver of that type
+        "awaited-receiver-does-not-excuse-other-receivers",
+        """\
+        from slack_sdk import WebClient
+
+        class Notifier:
+            def __init__(self, client: WebClient, legacy: WebClient):
+                self._client = client
+                self._legacy = legacy
+
+            async def send(self, text):
+                await self._client.chat_postMessage(channel="a", text=text)
+                self._legacy.chat_postMessage(channel="b", text=text)
+        """,
+        [("FAS106", 10, 9)],
+    ),
+    (
         "sync-factory-function",
         """\
         import requests
@@ -738,6 +755,26 @@ NEGATIVE: list[tuple[str, str]] = [
             async def fetch(self, url):
                 self.http.get(url)  # the annotation wins over the body
                 return self.plain.get(url)
+        """,
+    ),
+    (
+        # regression (Home Assistant's slack notify): a client made with `run_async=True`, typed as
+        # the sync class; the module awaits its methods, so its other calls return awaitables too
+        "receiver-whose-methods-are-awaited-elsewhere",
+        """\
+        import asyncio
+        from slack import WebClient
+
+        class Notifier:
+            def __init__(self, client: WebClient):
+                self._client = client
+
+            async def upload(self, path):
+                await self._client.files_upload(file=path)
+
+            async def send(self, targets, text):
+                tasks = {t: self._client.chat_postMessage(channel=t, text=text) for t in targets}
+                return await asyncio.gather(*tasks.values())
         """,
     ),
     (

@@ -47,6 +47,7 @@ class ModuleModel:
         self.scopes = ScopeBuilder(tree)
         self.evaluator = Evaluator(self.scopes, catalog, resolve_relative)
         self._nonblocking: dict[str, frozenset[str]] = {}
+        self._awaited: Optional[frozenset[tuple[str, str]]] = None
 
     # -- structure -------------------------------------------------------------
     @property
@@ -125,9 +126,24 @@ class ModuleModel:
         info = self.catalog.type_info(obj.type)
         if obj.declared and not info.trust_annotations:
             return False
+        if isinstance(call.func, ast.Attribute) and (_receiver(call.func), obj.type) in self._awaited_receivers():
+            return False  # the module awaits this object's methods elsewhere: it is used as an async client
         if info.nonblocking_if and isinstance(call.func, ast.Attribute):
             return _receiver(call.func) not in self._nonblocking_receivers(obj.type)
         return True
+
+    def _awaited_receivers(self) -> frozenset[tuple[str, str]]:
+        """(receiver source, catalog type) of method calls the module awaits (`await c.send(...)`):
+        a catalog type awaited there is an async variant of it (`slack.WebClient(run_async=True)`)."""
+        if self._awaited is None:
+            found: set[tuple[str, str]] = set()
+            for call in self.scopes.awaited_calls:
+                if isinstance(call.func, ast.Attribute):
+                    callee = self.callee(call)
+                    if isinstance(callee, Instance):
+                        found.add((_receiver(call.func), callee.type))
+            self._awaited = frozenset(found)
+        return self._awaited
 
     def _nonblocking_receivers(self, type_name: str) -> frozenset[str]:
         """Source texts of receivers put in non-blocking mode anywhere in the module."""
