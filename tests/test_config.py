@@ -392,3 +392,43 @@ def test_config_errors_never_show_a_traceback_in_the_real_command(tmp_path: Path
         f"fake-async-lint: {tmp_path / 'pyproject.toml'}: [tool.fake-async-lint] max-depth: "
         "expected an integer >= 1, got -1\n",
     )
+
+
+# ---------------------------------------------------------------- the documented examples work as written
+
+DOC = Path(__file__).resolve().parent.parent / "docs" / "configuration.md"
+
+
+def _block(lang: str) -> str:
+    text = DOC.read_text()
+    start = text.index(f"```{lang}\n") + len(lang) + 4
+    return text[start : text.index("```", start)]
+
+
+def test_documented_pyproject_example_is_valid(tmp_path: Path) -> None:
+    (tmp_path / "pyproject.toml").write_text(_block("toml"))
+    settings = resolve([str(tmp_path)])
+    assert (settings.extend_select, settings.ignore, settings.safe, settings.async_library, settings.max_depth) == (
+        ("FAS204",),
+        ("FAS109",),
+        ("time.sleep",),
+        "anyio",
+        4,
+    )
+    assert settings.per_file_ignores == (("tests/*", ("FAS101", "FAS104")), ("scripts/*.py", ("FAS1",)))
+    assert sorted(settings.extra_blocking) == ["mycorp.db.Connection.fetch", "mycorp.db.connect", "mycorp.db.query"]
+
+
+def test_documented_flake8_example_is_valid(tmp_path: Path) -> None:
+    (tmp_path / "setup.cfg").write_text(_block("ini"))
+    (tmp_path / "app.py").write_text(
+        "import mycorp.db\n\n\nasync def f(x):\n    await x\n    c = mycorp.db.connect()\n    c.fetch()\n"
+    )
+    proc = subprocess.run([sys.executable, "-m", "flake8", "app.py"], cwd=tmp_path, capture_output=True, text=True)
+    assert [line for line in proc.stdout.splitlines() if ": FAS" in line] == [
+        "app.py:6:9: FAS102 blocking database call mycorp.db.connect() in coroutine 'f'; "
+        "use `await mycorp.db.aconnect()`",
+        "app.py:7:5: FAS102 blocking database call mycorp.db.Connection.fetch() in coroutine 'f'; "
+        "use `await mycorp.db.AsyncConnection.fetch(...)`",
+    ]
+    assert proc.stderr == ""
