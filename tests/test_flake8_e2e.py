@@ -100,7 +100,7 @@ def test_selection_flags_agree(workdir: Path, flags: tuple[str, ...], codes: set
     assert theirs == ours
 
 
-OPTIN_SLEEP = "optin.py:7:5: FAS101 blocking sleep time.sleep() in coroutine 'handler'; use `await asyncio.sleep(...)`"
+OPTIN_SLEEP = "optin.py:7:5: FAS101 blocking sleep time.sleep() in coroutine '_handler'; use `await asyncio.sleep(...)`"
 
 
 def test_opt_in_rule_needs_extend_select_in_both(workdir: Path) -> None:
