@@ -18,7 +18,7 @@ FAS001 = Rule(
     instead="async def f():\n    pass\n",
 )
 
-FAMILIES: tuple[Family, ...] = (blocking.FAMILY, fake_async.FAMILY)
+FAMILIES: tuple[Family, ...] = (blocking.FAMILY, *fake_async.FAMILIES)
 
 ALL_RULES: dict[str, Rule] = {FAS001.code: FAS001}
 for _family in FAMILIES:

@@ -899,7 +899,13 @@ def check(model: ModuleModel, ctx: Context) -> Iterator[Finding]:
         if n is not None:
             yield c.fas201(ctor, backed[ctor], n)
     yield from c.loop_findings()
-    yield from c.async_in_name_only()
 
 
-FAMILY = Family(rules=RULES, check=check)
+def check_async_in_name_only(model: ModuleModel, ctx: Context) -> Iterator[Finding]:
+    return _Checker(model, ctx).async_in_name_only()
+
+
+# FAS204 is its own family so the engine skips its work unless it is selected (it is opt-in)
+FAMILY = Family(rules=(FAS200, FAS201, FAS202, FAS203), check=check)
+FAS204_FAMILY = Family(rules=(FAS204,), check=check_async_in_name_only)
+FAMILIES = (FAMILY, FAS204_FAMILY)
