@@ -17,11 +17,12 @@ _SPLIT = re.compile(r"[,\s]")
 
 def noqa_lines(source: str) -> dict[int, str]:
     """Line number -> the text searched for `# noqa` (a whole logical line, as flake8 does)."""
-    lines = source.splitlines(keepends=True)
+    # split lines as Python's tokenizer does (\n, \r\n, lone \r; not form feeds), so numbers match the ast
+    lines = io.StringIO(source, newline=None).readlines()
     mapping: dict[int, str] = {}
     lo, hi = len(lines) + 2, -1
     try:
-        for tok in tokenize.generate_tokens(io.StringIO(source).readline):
+        for tok in tokenize.generate_tokens(iter(lines).__next__):
             if tok.type in (tokenize.ENDMARKER, tokenize.DEDENT):
                 continue
             lo, hi = min(lo, tok.start[0]), max(hi, tok.end[0])

@@ -292,11 +292,6 @@ def test_noqa_on_odd_line_ends_flake8(tmp_path: Path, name: str) -> None:
     assert run_flake8(tmp_path, f"{name}.py").stdout.splitlines() == [f"{name}.py:6:5: {SLEEP}"]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="suppress.noqa_lines splits lines with str.splitlines() (form feed) and tokenizes without "
-    "universal newlines (lone CR): the noqa lands on the wrong line; fix belongs to suppress.py",
-)
 @pytest.mark.parametrize("name", sorted(NOQA_ODD_LINES))
 def test_noqa_on_odd_line_ends_command(tmp_path: Path, name: str) -> None:
     (tmp_path / f"{name}.py").write_bytes(NOQA_ODD_LINES[name])
