@@ -9,6 +9,7 @@ the model. This module only decides what to report and how to say it.
 from __future__ import annotations
 
 import ast
+import functools
 from dataclasses import dataclass, field
 from pathlib import PurePath
 from typing import Iterator, Mapping, Optional, TypeVar
@@ -443,8 +444,8 @@ class _Checker:
         return use.thread if use is not None else "report"
 
     # -- lookups by value (the catalog is the only place that knows names) ---------
-    def hop_row(self, call: ast.Call) -> Optional[HopRow]:
-        v = self.model.callee(call)
+    def hop_row(self, call: ast.Call, v: Optional[Value] = None) -> Optional[HopRow]:
+        v = self.model.callee(call) if v is None else v
         found = self._by_value(v, self.tables.hops)
         if found is None and _may_be_method(v) and isinstance(call.func, ast.Attribute):
             found = self.tables.hop_methods.get(call.func.attr)
@@ -465,21 +466,25 @@ class _Checker:
             return table.get(f"{self.model.catalog.canonical(v.type)}.{v.path[0]}")
         return None
 
-    def _qualname(self, node: ast.expr, anchor: ast.Call) -> Optional[str]:
-        q = self.model.qualname_of(node, anchor)
-        return self.model.catalog.canonical(q) if q else None
+    @functools.cached_property
+    def _inside_names(self) -> frozenset[str]:
+        """Calls that make an inner call a hop (asyncio.wrap_future around pool.submit)."""
+        rows = [*self.tables.hops.values(), *self.tables.hop_methods.values()]
+        return frozenset(name for row in rows for name in row.inside)
 
     # -- hops ------------------------------------------------------------------------
     def hops(self) -> Iterator[HopCall]:
         for fn in self.model.coroutines:
             outer = {c.func: c for c in fn.calls if isinstance(c.func, ast.Call)}
             for call in fn.calls:
-                row = self.hop_row(call)
+                v = self.model.callee(call)
+                row = self.hop_row(call, v)
                 if row is not None and row.decorator != "only" and not row.inside:
                     hop = self._hop_call(call, row, fn, outer.get(call))
                     if hop is not None:
                         yield hop
-                yield from self._inner_hops(call, fn)
+                if isinstance(v, Ref) and self.model.catalog.canonical(v.qualname) in self._inside_names:
+                    yield from self._inner_hops(call, self.model.catalog.canonical(v.qualname), fn)
         yield from self._decorator_hops()
 
     def _hop_call(self, call: ast.Call, row: HopRow, fn: FunctionInfo, outer: Optional[ast.Call]) -> Optional[HopCall]:
@@ -495,7 +500,7 @@ class _Checker:
             keywords = tuple(call.keywords) if row.kwargs else ()
         return HopCall(call, row, fn, args[row.fn], call, passed, keywords)
 
-    def _inner_hops(self, call: ast.Call, fn: FunctionInfo) -> Iterator[HopCall]:
+    def _inner_hops(self, call: ast.Call, outer_name: str, fn: FunctionInfo) -> Iterator[HopCall]:
         """`asyncio.wrap_future(pool.submit(f, x))`, or of a name bound to such a call."""
         if not call.args or isinstance(call.args[0], ast.Starred):
             return
@@ -503,7 +508,7 @@ class _Checker:
         if not isinstance(inner, ast.Call):
             return
         row = self.hop_row(inner)
-        if row is None or not row.inside or self._qualname(call.func, call) not in row.inside:
+        if row is None or outer_name not in row.inside:
             return
         hop = self._hop_call(inner, row, fn, None)
         if hop is not None:
@@ -551,7 +556,15 @@ class _Checker:
         if row is not None:
             return self._reference(value, row, node, args, keywords)
         fi = self.graph.function_for(value)
-        if fi is None or not isinstance(fi.node, ast.FunctionDef) or fi.is_generator:
+        if fi is None:
+            # `job = functools.partial(...)` or `job = lambda: ...`, then `to_thread(job)`
+            origin = self.model.origin_in(node, anchor)
+            if isinstance(origin, (ast.Call, ast.Lambda)):
+                return self._wrapped(
+                    origin, origin if isinstance(origin, ast.Call) else anchor, args, keywords, depth + 1
+                )
+            return None
+        if not isinstance(fi.node, ast.FunctionDef) or fi.is_generator:
             return None  # calling an async def or a generator in the thread does not run its body
         # body_chain: the thread runs the body even when a decorator (a retry) wraps it
         return self._chain(self.graph.body_chain(fi), node, skip_first=False)

@@ -755,3 +755,18 @@ def test_an_async_runtime_building_on_its_own_hops_is_not_reported() -> None:
     inside = check_source(source, "site-packages/trio/_subprocess.py", Settings(select=("FAS200",)))
     outside = check_source(source, "app/trio_jobs.py", Settings(select=("FAS200",)))
     assert inside == [] and [(f.line, f.col) for f in outside] == [(4, 18)]
+
+
+def test_wrapped_callable_bound_to_a_name_first() -> None:
+    source = """\
+        import asyncio, functools, hashlib, requests
+
+        async def f(url, data):
+            job = functools.partial(requests.get, url)
+            fetch = lambda: requests.post(url)
+            digest = functools.partial(hashlib.sha256, data)
+            await asyncio.to_thread(job)
+            await asyncio.to_thread(fetch)
+            await asyncio.to_thread(digest)
+        """
+    assert hits(source, "FAS200") == [("FAS200", 7, 11), ("FAS200", 8, 11)]
