@@ -63,8 +63,9 @@ def apply_noqa(findings: Iterable[Finding], source: str) -> list[Finding]:
 
 @dataclass(frozen=True)
 class Selection:
-    """Which codes are reported. Same decision as flake8: the longest matching
-    prefix wins between select and ignore; opt-in codes need their full code."""
+    """Which codes are reported, decided as flake8 decides: the longest matching prefix
+    wins between select and ignore, and opt-in codes are off only under the default
+    selection (an explicit --select/--extend-select that matches them turns them on)."""
 
     select: Optional[tuple[str, ...]] = None
     extend_select: tuple[str, ...] = ()
@@ -72,14 +73,13 @@ class Selection:
     default_off: frozenset[str] = frozenset()
 
     def enabled(self, code: str) -> bool:
-        chosen = (self.select if self.select is not None else ("FAS",)) + self.extend_select
-        s = _longest(code, chosen)
-        if s is None:
+        explicit = _longest(code, (self.select or ()) + self.extend_select)
+        implicit = _longest(code, ("FAS",)) if self.select is None and code not in self.default_off else None
+        chosen = explicit or implicit
+        if chosen is None:
             return False
-        i = _longest(code, self.ignore)
-        if i is not None and len(i) >= len(s):
-            return False
-        return not (code in self.default_off and len(s) < len(code))
+        ignored = _longest(code, self.ignore)
+        return ignored is None or len(ignored) < len(chosen)
 
     def codes(self, all_codes: Iterable[str]) -> frozenset[str]:
         return frozenset(c for c in all_codes if self.enabled(c))

@@ -116,10 +116,5 @@ def test_opt_in_rule_needs_extend_select_in_both(workdir: Path) -> None:
     assert command(workdir, "optin.py") == [OPTIN_SLEEP]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="flake8's `--select FAS` turns on default-ignored plugin codes (FAS204); the command's "
-    "`--select FAS` does not (opt-in codes need their full code): the front ends disagree",
-)
 def test_select_prefix_and_opt_in_rules_agree(workdir: Path) -> None:
     assert flake8(workdir, "--select", "FAS", "optin.py") == command(workdir, "--select", "FAS", "optin.py")
