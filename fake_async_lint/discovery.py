@@ -5,11 +5,12 @@ from __future__ import annotations
 import fnmatch
 import os
 import re
+import stat
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable, Iterator, Optional
 
-from .config import Settings
+from .config import DEFAULT_EXCLUDE, Settings
 from .source import SourceError
 
 
@@ -65,20 +66,36 @@ def _norm(path: str) -> str:
 
 
 def discover(paths: Iterable[str | Path], settings: Settings) -> Iterator[Item]:
-    ex = Excluder(settings.exclude + settings.extend_exclude, settings.anchor())
+    anchor = settings.anchor()
+    ex = Excluder(settings.exclude + settings.extend_exclude, anchor)
+    # A file named on the command line (as pre-commit does) is checked even inside a
+    # default-skipped directory like build/; the user's own exclude patterns still apply.
+    user = (() if settings.exclude == DEFAULT_EXCLUDE else settings.exclude) + settings.extend_exclude
+    named = Excluder(user, anchor)
     seen: set[str] = set()
     for raw in paths:
         p = str(raw)
-        if ex.excluded(p):
-            continue
         if os.path.isdir(p):
-            yield from _walk(p, ex, seen)
+            if not ex.excluded(p):
+                yield from _walk(p, ex, seen)
+        elif named.excluded(p) or p in seen:
+            continue
         elif os.path.exists(p) or os.path.islink(p):
-            if p not in seen:
-                seen.add(p)
-                yield Item(p)
+            seen.add(p)
+            yield _file_item(p)
         else:
             yield Item(p, SourceError("cannot read path: no such file or directory"))
+
+
+def _file_item(path: str) -> Item:
+    """A FIFO or device named *.py would block the scan on open: refuse it up front."""
+    try:
+        mode = os.stat(path).st_mode
+    except OSError as e:
+        return Item(path, SourceError(f"cannot read file: {e.strerror or e}"))
+    if not stat.S_ISREG(mode):
+        return Item(path, SourceError("cannot read file: not a regular file"))
+    return Item(path)
 
 
 def _join(base: Optional[str], tail: str) -> Optional[str]:
@@ -107,7 +124,7 @@ def _walk(root: str, ex: Excluder, seen: set[str]) -> Iterator[Item]:
             if full in seen or ex.child(name, _join(given, name) or name, _join(rel, name)):
                 continue
             seen.add(full)
-            yield Item(full)
+            yield _file_item(full)
         yield from _errors(errors, root)
     yield from _errors(errors, root)
 
