@@ -43,9 +43,11 @@ def default_jobs() -> int:
 
 
 def analyse_one(
-    path: str, known: Optional[str], settings: Settings, caching: bool
+    path: str, known: Optional[str], settings: Settings, caching: bool, helper: bool = False
 ) -> tuple[Optional[FileResult], Meta]:
     """Read once; with a cache, hash; skip the analysis when the content is what the cache holds."""
+    if helper:  # the project phase's second pass (FAS300 helpers): no cache, Cache.finish records it
+        return analyse_file(path, settings, helper=True), None
     try:
         with open(path, "rb") as f:
             st = os.fstat(f.fileno())
@@ -62,28 +64,31 @@ def analyse_one(
 
 _worker_settings: Optional[Settings] = None
 _worker_caching = False
+_worker_helper = False
 
 
-def _init_worker(settings: Settings, caching: bool) -> None:
-    global _worker_settings, _worker_caching
+def _init_worker(settings: Settings, caching: bool, helper: bool) -> None:
+    global _worker_settings, _worker_caching, _worker_helper
     # Ctrl-C is the parent's to handle: workers stay quiet and are shut down by it
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    _worker_settings, _worker_caching = settings, caching
+    _worker_settings, _worker_caching, _worker_helper = settings, caching, helper
 
 
 def _run_chunk(chunk: list[Task]) -> list[Outcome]:
     assert _worker_settings is not None
     out = []
     for index, path, known in chunk:
-        result, meta = analyse_one(path, known, _worker_settings, _worker_caching)
+        result, meta = analyse_one(path, known, _worker_settings, _worker_caching, _worker_helper)
         out.append((index, result, meta))
     return out
 
 
-def _serial(tasks: Sequence[Task], settings: Settings, caching: bool, tick: Callable[[int], None]) -> list[Outcome]:
+def _serial(
+    tasks: Sequence[Task], settings: Settings, caching: bool, helper: bool, tick: Callable[[int], None]
+) -> list[Outcome]:
     out = []
     for index, path, known in tasks:
-        result, meta = analyse_one(path, known, settings, caching)
+        result, meta = analyse_one(path, known, settings, caching, helper)
         out.append((index, result, meta))
         tick(1)
     return out
@@ -99,7 +104,7 @@ def _context() -> BaseContext:
 
 
 def _parallel(
-    tasks: Sequence[Task], settings: Settings, caching: bool, jobs: int, tick: Callable[[int], None]
+    tasks: Sequence[Task], settings: Settings, caching: bool, helper: bool, jobs: int, tick: Callable[[int], None]
 ) -> list[Outcome]:
     size = max(1, min(MAX_CHUNK, len(tasks) // (jobs * 8)))
     chunks = [list(tasks[i : i + size]) for i in range(0, len(tasks), size)]
@@ -109,10 +114,10 @@ def _parallel(
             max_workers=min(jobs, len(chunks)),
             mp_context=_context(),
             initializer=_init_worker,
-            initargs=(settings, caching),
+            initargs=(settings, caching, helper),
         )
     except (OSError, NotImplementedError, ImportError, ValueError):  # no process support here
-        return _serial(tasks, settings, caching, tick)
+        return _serial(tasks, settings, caching, helper, tick)
     out: list[Outcome] = []
     futures: list[tuple[list[Task], Future[list[Outcome]]]] = []
     try:
@@ -121,11 +126,11 @@ def _parallel(
             try:
                 out.extend(fut.result())
             except BrokenProcessPool:  # a worker died (killed, out of memory): finish here
-                out.extend(_serial(chunk, settings, caching, lambda n: None))
+                out.extend(_serial(chunk, settings, caching, helper, lambda n: None))
             tick(len(chunk))
     except (OSError, RuntimeError):  # the pool could not start its processes
         done = {o[0] for o in out}
-        out.extend(_serial([t for t in tasks if t[0] not in done], settings, caching, tick))
+        out.extend(_serial([t for t in tasks if t[0] not in done], settings, caching, helper, tick))
     finally:
         pool.shutdown(wait=True, cancel_futures=True)
     return out
@@ -138,8 +143,9 @@ def run_files(
     jobs: int = 1,
     cache: Optional[Cache] = None,
     progress: Optional[Progress] = None,
+    helper: bool = False,
 ) -> list[FileResult]:
-    """The per-file phase over `files`, in their order."""
+    """The per-file phase over `files`, in their order (`helper`: the project phase's helper pass)."""
     total = len(files)
     done = 0
 
@@ -152,28 +158,28 @@ def run_files(
     results: list[Optional[FileResult]] = [None] * total
     tasks: list[Task] = []
     for i, path in enumerate(files):
-        hit, known = cache.lookup(path) if cache is not None else (None, None)
+        hit, known = cache.lookup(path) if cache is not None and not helper else (None, None)
         if hit is not None:
             results[i] = hit
         else:
             tasks.append((i, path, known))
     tick(total - len(tasks))
 
-    caching = cache is not None
+    caching = cache is not None and not helper
     if jobs <= 1 or len(tasks) < MIN_PARALLEL:
-        outcomes = _serial(tasks, settings, caching, tick)
+        outcomes = _serial(tasks, settings, caching, helper, tick)
     else:
-        outcomes = _parallel(tasks, settings, caching, jobs, tick)
+        outcomes = _parallel(tasks, settings, caching, helper, jobs, tick)
 
     for index, result, meta in outcomes:
         path = files[index]
-        if result is None and cache is not None:
+        if result is None and cache is not None:  # the content is what the cache holds
             result = cache.restore(path)
             if result is None:  # the entry vanished or is unreadable: analyse after all
                 result = analyse_file(path, settings)
         assert result is not None
         results[index] = result
-        if cache is not None and meta is not None:
+        if cache is not None and meta is not None and not helper:
             cache.store(path, meta[0], meta[1], result)
     # the caller saves the cache (`Cache.finish`), once the project phase has filled in helper files
     return [r if r is not None else FileResult(files[i]) for i, r in enumerate(results)]

@@ -20,6 +20,9 @@ SOURCES = {
 }
 
 
+HELPERS = MIN_PARALLEL + 12
+
+
 @pytest.fixture(scope="module")
 def big_tree(tmp_path_factory: pytest.TempPathFactory) -> Path:
     root = tmp_path_factory.mktemp("tree")
@@ -30,6 +33,18 @@ def big_tree(tmp_path_factory: pytest.TempPathFactory) -> Path:
         sub.mkdir(parents=True, exist_ok=True)
         (sub / f"{kind}_{i:03d}.py").write_text(SOURCES[kind].format(i=i))
     (root / "latin1.py").write_bytes(b"async def f():\n    s = '\xe9'\n")
+    # FAS300 across modules: sync helpers (no `async` in them) reached from coroutines elsewhere,
+    # enough of them for the project phase's helper pass to run in processes too
+    for package in ("helpers", "callers"):
+        (root / package).mkdir()
+        (root / package / "__init__.py").write_text("")
+    for i in range(HELPERS):
+        (root / "helpers" / f"h{i:02d}.py").write_text(
+            f"import requests\n\n\ndef fetch{i}(url):\n    return requests.get(url)\n"
+        )
+        (root / "callers" / f"c{i:02d}.py").write_text(
+            f"from helpers.h{i:02d} import fetch{i}\n\n\nasync def call{i}(url):\n    return fetch{i}(url)\n"
+        )
     return root
 
 
@@ -47,12 +62,12 @@ def test_two_jobs_print_what_one_prints(big_tree: Path, fmt: str) -> None:
     one = check(big_tree, "--jobs", "1", "--no-cache", "--format", fmt)
     two = check(big_tree, "--jobs", "2", "--no-cache", "--format", fmt)
     assert (two.returncode, two.stdout, two.stderr) == (one.returncode, one.stdout, one.stderr)
-    assert one.stderr == "Found 87 findings in 145 files.\n"
+    assert one.stderr == f"Found {87 + HELPERS} findings in {145 + 2 * HELPERS + 2} files.\n"
 
 
 def test_report_shape(big_tree: Path) -> None:
     lines = check(big_tree, "--jobs", "2", "--no-cache").stdout.splitlines()
-    assert lines[:6] == [
+    assert lines[HELPERS : HELPERS + 6] == [
         "./latin1.py:2:10: FAS001 cannot analyse this file: cannot decode as utf-8: invalid byte 0xe9",
         "./pkg0/broken_084.py:1:15: FAS001 cannot analyse this file: syntax error: invalid syntax",
         "./pkg0/deep/broken_014.py:1:15: FAS001 cannot analyse this file: syntax error: invalid syntax",
@@ -61,7 +76,12 @@ def test_report_shape(big_tree: Path) -> None:
         "./pkg0/deep/http_056.py:5:12: FAS100 blocking HTTP call requests.get() in coroutine 'g56'; "
         "use `await client.get(...)` on a shared httpx.AsyncClient (fake_async_lint.client.AsyncHTTPClient)",
     ]
-    assert len(lines) == 87
+    assert len(lines) == 87 + HELPERS
+    assert lines[0] == (
+        "./callers/c00.py:5:12: FAS300 blocking HTTP call reached through fetch0() -> requests.get() in coroutine "
+        "'call0'; make fetch0() async and use `await client.get(...)` on a shared httpx.AsyncClient "
+        "(fake_async_lint.client.AsyncHTTPClient), or `await asyncio.to_thread(fetch0, ...)` where no native API exists"
+    )
     assert lines == sorted(lines, key=lambda s: (s.split(":")[0], int(s.split(":")[1]), int(s.split(":")[2])))
 
 
@@ -80,6 +100,14 @@ def test_run_files_keeps_the_input_order(big_tree: Path) -> None:
     parallel = run_files(files, Settings(), jobs=2)
     assert [r.path for r in parallel] == files
     assert parallel == serial
+
+
+def test_helper_pass_in_processes_matches_one_process(big_tree: Path) -> None:
+    helpers = sorted(str(p) for p in (big_tree / "helpers").glob("h*.py"))
+    serial = run_files(helpers, Settings(), jobs=1, helper=True)
+    parallel = run_files(helpers, Settings(), jobs=2, helper=True)
+    assert parallel == serial
+    assert all(r.findings == [] and r.facts for r in parallel)
 
 
 def test_progress_is_reported_up_to_the_total(big_tree: Path) -> None:
