@@ -21,6 +21,7 @@ import json
 import os
 import tempfile
 import time
+from dataclasses import asdict
 from pathlib import Path
 from typing import Any, Optional
 
@@ -81,7 +82,15 @@ def _tool_fingerprint() -> str:
 def result_to_json(result: FileResult) -> Any:
     if not result.findings and result.facts is None:
         return 0  # the common case, kept small
-    return {"findings": [f.to_dict() for f in result.findings], "facts": result.facts}
+    # not Finding.to_dict: its fingerprint costs a hash and cannot encode undecodable file names
+    return {"findings": [_finding_json(f) for f in result.findings], "facts": result.facts}
+
+
+def _finding_json(f: Finding) -> dict[str, Any]:
+    d = asdict(f)
+    d["chain"] = [asdict(s) for s in f.chain]
+    d["fix"] = asdict(f.fix) if f.fix else None
+    return d
 
 
 def result_from_json(path: str, data: Any) -> FileResult:

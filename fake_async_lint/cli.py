@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import io
 import sys
 from pathlib import Path
 from typing import Any, Callable, Optional, Sequence
@@ -166,6 +167,9 @@ def _statistics(findings: Sequence[Finding]) -> str:
 
 
 def _run_check(args: argparse.Namespace) -> int:
+    # file names that are not valid UTF-8 reach us as surrogates: print their original bytes
+    if isinstance(sys.stdout, io.TextIOWrapper):
+        sys.stdout.reconfigure(errors="surrogateescape")
     paths = list(args.paths)
     stdin = args.stdin_filename is not None or paths == ["-"]
     if stdin and paths not in ([], ["-"]):
@@ -214,7 +218,7 @@ def _write_report(args: argparse.Namespace, findings: Sequence[Finding]) -> None
         out = Path(args.output_file)
         if out.parent != Path(""):
             out.parent.mkdir(parents=True, exist_ok=True)
-        out.write_text(text, encoding="utf-8")
+        out.write_text(text, encoding="utf-8", errors="surrogateescape")
     except OSError as e:
         raise ConfigError(f"--output-file {args.output_file}: cannot write: {e.strerror or e}") from None
     sys.stdout.write(stats)

@@ -79,7 +79,8 @@ class Finding:
             path = path[2:]  # `check .` and `check pkg` name the same file
         parts = [path, self.code, self.api, self.coroutine]
         parts += [s.name for s in self.chain]
-        return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()[:32]
+        # surrogateescape: a file name that is not UTF-8 keeps its bytes instead of raising
+        return hashlib.sha256("\x1f".join(parts).encode("utf-8", "surrogateescape")).hexdigest()[:32]
 
     def text(self) -> str:
         return f"{self.path}:{self.line}:{self.col}: {self.code} {self.message}"

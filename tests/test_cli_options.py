@@ -251,3 +251,25 @@ def test_bad_flags(app: Path, capsys: pytest.CaptureFixture[str], args: list[str
 )
 def test_usage_errors(app: Path, capsys: pytest.CaptureFixture[str], args: list[str], message: str) -> None:
     assert run(capsys, *args) == (2, [], f"fake-async-lint: {message}\n")
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="needs a file system that stores any bytes as a name")
+@pytest.mark.parametrize("fmt", ["text", "json", "sarif", "github", "junit"])
+def test_file_names_that_are_not_utf8(tmp_path: Path, fmt: str) -> None:
+    (tmp_path / os.fsdecode(b"caf\xe9.py")).write_text("import time\n\n\nasync def f():\n    time.sleep(1)\n")
+    for extra in ([], ["-o", "report.out"]):  # twice: the second run reads the cache
+        proc = subprocess.run(
+            [sys.executable, "-m", "fake_async_lint", "check", ".", "--format", fmt, *extra],
+            cwd=tmp_path,
+            capture_output=True,
+        )
+        assert (proc.returncode, proc.stderr) == (1, b"Found 1 finding in 1 file.\n")
+    report = (tmp_path / "report.out").read_bytes()
+    expected = {
+        "text": b"./caf\xe9.py:5:5: FAS101 blocking sleep",  # the name's own bytes, as ls prints them
+        "json": b'"path": "./caf\\udce9.py"',
+        "sarif": b'"uri": "caf%E9.py"',
+        "github": b"::warning file=caf\xe9.py,line=5,col=5",
+        "junit": b"FAS101",
+    }[fmt]
+    assert expected in report

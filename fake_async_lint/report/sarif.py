@@ -63,9 +63,9 @@ def _artifact(path: str) -> dict[str, str]:
     p = posix_path(path)
     if p.startswith("/") or _DRIVE.match(p):
         # An absolute path is not under %SRCROOT%: say it as a file URI.
-        return {"uri": "file://" + ("" if p.startswith("/") else "/") + quote(p, safe="/:")}
+        return {"uri": "file://" + ("" if p.startswith("/") else "/") + quote(p, safe="/:", errors="surrogateescape")}
     # `safe="/"` also escapes ':' so a relative path never reads as a URI scheme.
-    return {"uri": quote(p, safe="/"), "uriBaseId": SRCROOT}
+    return {"uri": quote(p, safe="/", errors="surrogateescape"), "uriBaseId": SRCROOT}
 
 
 def _region(line: int, col: int, end_line: int = 0, end_col: int = 0) -> dict[str, int]:
