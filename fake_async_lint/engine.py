@@ -13,9 +13,9 @@ from .catalog.loader import Catalog, default_catalog
 from .config import Settings, drop_ignored
 from .findings import Finding
 from .model.module import ModuleModel
-from .rules import FAMILIES, Context
+from .rules import FAMILIES, Context, transitive
 from .source import SourceError, decode, parse, read_bytes
-from .suppress import apply_noqa
+from .suppress import NOQA, apply_noqa
 
 if TYPE_CHECKING:
     from .cache import Cache
@@ -55,8 +55,11 @@ def analyse_tree(
     settings: Settings = DEFAULT_SETTINGS,
     *,
     model: Optional[ModuleModel] = None,
+    facts: Optional[dict[str, object]] = None,
 ) -> list[Finding]:
-    """Run the enabled rules on a parsed module (no noqa applied: flake8 does its own)."""
+    """Run the enabled rules on a parsed module (no noqa applied: flake8 does its own).
+
+    With `facts` (a dict to fill), also export the module's facts for the project phase."""
     selection = settings.selection
     findings: list[Finding] = []
     try:
@@ -73,28 +76,75 @@ def analyse_tree(
             if not any(selection.enabled(c) for c in family.codes):
                 continue
             findings.extend(f for f in family.check(model, ctx) if selection.enabled(f.code))
+        if facts is not None:
+            facts.update(transitive.facts(model, ctx))
     except RecursionError:
+        if facts is not None:
+            facts.clear()
         return [error_finding(path, SourceError("too deeply nested to analyse"))]
     return sorted(set(findings), key=lambda f: f.sort_key)
 
 
 def check_source(source: str | bytes, path: str = "<string>", settings: Settings = DEFAULT_SETTINGS) -> list[Finding]:
     """Analyse one module's source; `# noqa` and selection applied."""
+    return _check(source, path, settings, None)
+
+
+def _check(source: str | bytes, path: str, settings: Settings, facts: Optional[dict[str, object]]) -> list[Finding]:
     try:
         if isinstance(source, bytes):
             if ASYNC_MARK not in source:
+                _lazy(facts, source, settings)
                 return []
             source = decode(source)
         elif "async" not in source:
+            _lazy(facts, source.encode("utf-8", "replace"), settings)
             return []
         tree = parse(source, path)
     except SourceError as err:
         return [error_finding(path, err)] if settings.selection.enabled("FAS001") else []
     try:
-        findings = analyse_tree(tree, source, path, settings)
+        findings = analyse_tree(tree, source, path, settings, facts=facts)
     except Exception as exc:  # a bug of ours must not hide the other files' findings
+        if facts is not None:
+            facts.clear()
         return [error_finding(path, SourceError(f"internal error: {type(exc).__name__}: {exc}"))]
+    if not findings or NOQA.search(source) is None:
+        return findings  # nothing to silence: no need to tokenize
     return apply_noqa(findings, source)
+
+
+def _lazy(facts: Optional[dict[str, object]], data: bytes, settings: Settings) -> None:
+    """No coroutine here, so no finding; the project phase may still need its sync helpers
+    (FAS300) and asks for the few it needs afterwards (`complete_helpers`), rather than every
+    such file being parsed now. Its lazy facts come from a scan of its bytes."""
+    if facts is not None:
+        facts.update(transitive.lazy_facts(data, catalog_for(settings)))
+
+
+def wants_facts(settings: Settings) -> bool:
+    """Whether the per-file phase exports facts for the project phase."""
+    return settings.selection.enabled(transitive.CODE)
+
+
+def helper_facts(source: str | bytes, path: str, settings: Settings = DEFAULT_SETTINGS) -> Optional[dict[str, object]]:
+    """The facts of a file the project phase asked for (`pending_helpers`): no rules run,
+    since a file without `async` has nothing to report; a file that cannot be analysed adds nothing."""
+    try:
+        text = decode(source) if isinstance(source, bytes) else source
+        tree = parse(text, path)
+        model = ModuleModel(tree, catalog_for(settings), path)
+        ctx = Context(
+            path=path,
+            source=text,
+            library=settings.async_library or model.async_library(),
+            max_depth=settings.max_depth,
+        )
+        return transitive.facts(model, ctx)
+    except (SourceError, RecursionError):
+        return None
+    except Exception:  # a bug of ours: the chains through this file are missed, nothing else
+        return None
 
 
 def check_file(path: str | Path, settings: Settings = DEFAULT_SETTINGS) -> list[Finding]:
@@ -122,23 +172,73 @@ class Report:
     files: int = 0
 
 
-def analyse_source(source: str | bytes, path: str, settings: Settings = DEFAULT_SETTINGS) -> FileResult:
-    """The per-file phase on source already read (the runner reads once to hash for its cache)."""
-    return FileResult(path, check_source(source, path, settings))
+def analyse_source(
+    source: str | bytes, path: str, settings: Settings = DEFAULT_SETTINGS, *, helper: bool = False
+) -> FileResult:
+    """The per-file phase on source already read (the runner reads once to hash for its cache).
+
+    `helper=True`: the second pass for a file the project phase asked for (see
+    `pending_helpers`); its result replaces the lazy one and is a valid result
+    for the same content in later runs."""
+    if helper:
+        return FileResult(path, [], helper_facts(source, path, settings))
+    facts: Optional[dict[str, object]] = {} if wants_facts(settings) else None
+    findings = _check(source, path, settings, facts)
+    return FileResult(path, findings, facts or None)
 
 
-def analyse_file(path: str, settings: Settings = DEFAULT_SETTINGS) -> FileResult:
+def analyse_file(path: str, settings: Settings = DEFAULT_SETTINGS, *, helper: bool = False) -> FileResult:
     """The per-file phase: read, parse, model, rules, noqa. Never raises."""
     try:
         data = read_bytes(path)
     except SourceError as err:
+        if helper:
+            return FileResult(path)
         return FileResult(path, [error_finding(path, err)] if settings.selection.enabled("FAS001") else [])
-    return analyse_source(data, path, settings)
+    return analyse_source(data, path, settings, helper=helper)
+
+
+def complete_helpers(
+    results: list[FileResult],
+    settings: Settings,
+    *,
+    jobs: int = 1,
+    analyse: Optional[Callable[[list[str]], list[FileResult]]] = None,
+) -> list[FileResult]:
+    """The per-file phase's second half (FAS300): files left lazy (no `async`) whose sync functions
+    a coroutine's chain may reach are analysed with `helper=True`, pass after pass, until no chain
+    waits on a lazy file. `analyse` runs a batch; by default the runner does, in `jobs` processes
+    (the helper result is a valid, richer result for the same content, so a cache may keep it)."""
+    if not wants_facts(settings):
+        return results
+    if analyse is None:
+        analyse = _analyse_helpers(settings, jobs)
+    results = list(results)
+    index = {r.path: i for i, r in enumerate(results)}
+    project = transitive.project_of([(r.path, r.facts) for r in results], settings.max_depth)
+    while True:
+        more = project.pending()
+        if not more:
+            return results
+        for r in analyse(more):
+            if r.path in index:
+                results[index[r.path]] = r
+                project.update(r.path, r.facts)
+
+
+def _analyse_helpers(settings: Settings, jobs: int) -> Callable[[list[str]], list[FileResult]]:
+    from .runner import run_files
+
+    return lambda paths: run_files(paths, settings, jobs=jobs, helper=True)
 
 
 def link(results: list[FileResult], settings: Settings) -> list[Finding]:
-    """The project phase: findings that need more than one file (none yet)."""
-    return []
+    """The project phase: FAS300 for chains that cross modules, from the files' facts alone
+    (`# noqa` was applied when the facts were made; per-file ignores apply after)."""
+    if not wants_facts(settings):
+        return []
+    facts = [(r.path, r.facts) for r in results]
+    return transitive.project_findings(facts, catalog_for(settings), settings.max_depth)
 
 
 def check_paths(
@@ -163,7 +263,8 @@ def check_paths(
             continue
         files.append(item.path)
     results = run_files(files, settings, jobs=jobs, cache=cache, progress=progress)
-    if cache is not None:
+    results = complete_helpers(results, settings, jobs=jobs)
+    if cache is not None:  # after the helper passes, whose results are valid for the same content
         cache.finish(results)
     for r in results:
         report.findings.extend(r.findings)

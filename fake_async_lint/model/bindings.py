@@ -31,7 +31,7 @@ from .scopes import (
     SelfParam,
     iter_scope_chain,
 )
-from .values import Instance, LocalClass, LocalFunction, LocalObject, Ref, RelativeRef, Value
+from .values import ImportedObject, Instance, LocalClass, LocalFunction, LocalObject, Ref, RelativeRef, Value
 
 
 class _Neutral:
@@ -147,6 +147,8 @@ class Evaluator:
             return Instance(self.catalog.canonical(value.qualname), declared=True)
         if isinstance(value, LocalClass):
             return LocalObject(value.node)
+        if _importable(value):
+            return ImportedObject(value)  # type: ignore[arg-type]
         return None
 
     # -- expressions ---------------------------------------------------------------
@@ -203,6 +205,8 @@ class Evaluator:
             return value
         if isinstance(base, RelativeRef):
             return RelativeRef(base.level, base.module, f"{base.name}.{name}")
+        if isinstance(base, ImportedObject) and not base.path:
+            return ImportedObject(base.factory, (name,))
         return None
 
     def _instance_attribute(self, base: Instance, name: str) -> object:
@@ -222,7 +226,9 @@ class Evaluator:
             row = self.catalog.row(callee.qualname)
             if row is not None and row.returns:
                 return Instance(self.catalog.canonical(row.returns))
-            return None
+            return ImportedObject(callee) if row is None and _importable(callee) else None
+        if isinstance(callee, RelativeRef):
+            return ImportedObject(callee)
         if isinstance(callee, Instance):
             row = self.catalog.member_row(callee.type, callee.path)
             if row is not None and row.returns:
@@ -366,6 +372,16 @@ def merge(values: object) -> object:
 def _is_property(fn: LocalFunction) -> bool:
     names = {d.attr if isinstance(d, ast.Attribute) else getattr(d, "id", "") for d in fn.node.decorator_list}
     return fn.owner is not None and not fn.is_async and bool(names & {"property", "cached_property"})
+
+
+def _importable(value: object) -> bool:
+    """A name imported from a module the catalog does not know (the project's own, maybe)."""
+    if isinstance(value, RelativeRef):
+        return True
+    return isinstance(value, Ref) and not value.qualname.startswith(_NOT_IMPORTED)
+
+
+_NOT_IMPORTED = ("builtins.", "typing.", "typing_extensions.")
 
 
 def _is_none(node: ast.expr) -> bool:

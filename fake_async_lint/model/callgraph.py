@@ -21,9 +21,26 @@ from typing import Callable, Iterable, Optional
 from ..catalog.loader import ApiRow
 from .module import BlockingCall, ModuleModel
 from .scopes import FunctionInfo
-from .values import LocalClass, LocalFunction, LocalObject, Value
+from .values import LocalClass, LocalFunction, LocalObject, Ref, Value
 
 DEFAULT_MAX_DEPTH = 5
+# Decorators that keep "calling it runs its body now". Any other decorator may
+# hand the body to a thread or make it awaitable (asgiref's `sync_to_async`), so
+# a function it decorates is not followed: a miss, never a false alarm.
+TRANSPARENT_DECORATORS = frozenset(
+    {
+        "builtins.staticmethod",
+        "builtins.classmethod",
+        "functools.lru_cache",
+        "functools.cache",
+        "functools.wraps",
+        "abc.abstractmethod",
+        "typing.final",
+        "typing.override",
+        "typing_extensions.final",
+        "typing_extensions.override",
+    }
+)
 
 
 @dataclass(frozen=True)
@@ -81,6 +98,9 @@ class CallGraph:
         self.max_depth = max_depth
         self.accept = accept
         self._chains: Optional[dict[FunctionInfo, Chain]] = None
+        # per-function memos: rules and the project facts ask about the same functions
+        self._callees: dict[FunctionInfo, list[tuple[ast.Call, FunctionInfo]]] = {}
+        self._propagates: dict[FunctionInfo, bool] = {}
 
     # -- resolution --------------------------------------------------------------
     def target(self, call: ast.Call) -> Optional[FunctionInfo]:
@@ -101,10 +121,27 @@ class CallGraph:
         return None
 
     def callees(self, fn: FunctionInfo) -> Iterable[tuple[ast.Call, FunctionInfo]]:
-        for call in fn.calls:
-            g = self.target(call)
-            if g is not None and _propagates(g):
-                yield call, g
+        """The local functions `fn` calls whose bodies run then, with the calls, in source order."""
+        found = self._callees.get(fn)
+        if found is None:
+            found = []
+            for call in fn.calls:
+                g = self.target(call)
+                if g is not None and self.propagates(g):
+                    found.append((call, g))
+            self._callees[fn] = found
+        return found
+
+    def propagates(self, fn: FunctionInfo) -> bool:
+        """Calling it runs its body now: a sync, non-generator def whose decorators keep it so."""
+        known = self._propagates.get(fn)
+        if known is None:
+            known = _propagates(fn) and all(
+                isinstance(value, Ref) and value.qualname in TRANSPARENT_DECORATORS
+                for _, value in self.model.decorator_values(fn)
+            )
+            self._propagates[fn] = known
+        return known
 
     # -- summaries -----------------------------------------------------------------
     def chain(self, fn: FunctionInfo) -> Optional[Chain]:
@@ -119,7 +156,7 @@ class CallGraph:
 
     def body_chain(self, fn: FunctionInfo) -> Optional[Chain]:
         """Like `chain`, for any function body, lambdas included (what a thread hop would run)."""
-        if _propagates(fn):
+        if self.propagates(fn):
             return self.chain(fn)
         bc = self._direct(fn)
         if bc is not None:
@@ -131,6 +168,10 @@ class CallGraph:
                 best = Chain((Hop(fn, call, g),) + sub.hops, sub.row)
         return best
 
+    def direct(self, fn: FunctionInfo) -> Optional[BlockingCall]:
+        """The first catalog blocking call in `fn`'s own body that `accept` lets through."""
+        return self._direct(fn)
+
     def _direct(self, fn: FunctionInfo) -> Optional[BlockingCall]:
         for bc in self.model.blocking_calls_in(fn):
             if self.accept is None or self.accept(bc):
@@ -139,7 +180,7 @@ class CallGraph:
 
     def _compute(self) -> dict[FunctionInfo, Chain]:
         chains: dict[FunctionInfo, Chain] = {}
-        sync = [f for f in self.model.functions if _propagates(f)]
+        sync = [f for f in self.model.functions if self.propagates(f)]
         for f in sync:
             bc = self._direct(f)
             if bc is not None:

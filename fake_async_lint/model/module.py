@@ -48,6 +48,10 @@ class ModuleModel:
         self.evaluator = Evaluator(self.scopes, catalog, resolve_relative)
         self._nonblocking: dict[str, frozenset[str]] = {}
         self._awaited: Optional[frozenset[tuple[str, str]]] = None
+        # results derived from this module that several rules share (FAS300's call graph);
+        # kept here so they live and die with the model
+        self.shared: dict[str, object] = {}
+        self._callees: dict[ast.Call, Optional[Value]] = {}
 
     # -- structure -------------------------------------------------------------
     @property
@@ -68,8 +72,13 @@ class ModuleModel:
 
     # -- values ------------------------------------------------------------------
     def callee(self, call: ast.Call) -> Optional[Value]:
+        # memoised: every rule and the call graph ask about the same calls
+        if call in self._callees:
+            return self._callees[call]
         scope = self.scopes.call_scope.get(call)
-        return None if scope is None else self.evaluator.value(call.func, scope)
+        value = None if scope is None else self.evaluator.value(call.func, scope)
+        self._callees[call] = value
+        return value
 
     def value_in(self, node: ast.expr, call: ast.Call) -> Optional[Value]:
         """The value of `node`, a sub-expression of `call`, in the call's scope."""

@@ -68,4 +68,17 @@ class RelativeRef:
     name: str
 
 
-Value = Union[Ref, Instance, LocalFunction, LocalClass, LocalObject, RelativeRef]
+@dataclass(frozen=True)
+class ImportedObject:
+    """What calling an imported name outside the catalog gives (`Repo()` after
+    `from app.repo import Repo`), plus the attribute path read from it.
+
+    Nothing is known about it in one module; the project phase (FAS300) looks the
+    factory up among the scanned modules and uses it only if it is a class there.
+    """
+
+    factory: Union[Ref, RelativeRef]
+    path: tuple[str, ...] = ()
+
+
+Value = Union[Ref, Instance, LocalFunction, LocalClass, LocalObject, RelativeRef, ImportedObject]

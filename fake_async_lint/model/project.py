@@ -1,0 +1,714 @@
+"""Many modules: module names from paths, per-file facts, and blocking chains across modules.
+
+The per-file phase turns each module into compact, JSON-serialisable *facts*
+(`file_facts`): for every sync function that could block, its first accepted
+catalog call and its calls (to local functions by index, to imported names by
+qualified name); for every call in a coroutine whose chain is not settled in
+the module, the call's position and target; the module's re-exports. The
+project phase (`Project`) resolves imported names from those facts alone, with
+no re-parsing, so facts can come from worker processes or a cache.
+
+Module names follow Python's packages: a file's name is its stem (nothing for
+`__init__.py`) prefixed by every enclosing directory that has an `__init__.py`.
+So a `src/` layout names `src/app/repo.py` `app.repo` (`src/` is not a
+package), and a loose script is a top-level module. Two scanned files with the
+same module name make that name unknown (never a guess). Relative imports are
+resolved against the importing file's package; namespace packages (directories
+without `__init__.py`) are not followed.
+
+Files without `async` are not parsed by the per-file phase; they get a lazy
+fact. `Project.pending()` says which of them a chain actually reaches (demand
+from coroutine call sites, down to the depth limit); only those are analysed,
+by `file_facts` again, before linking.
+"""
+
+from __future__ import annotations
+
+import ast
+import functools
+import os
+import re
+import sys
+from collections import deque
+from dataclasses import dataclass
+from typing import Any, Callable, Iterable, Optional, Sequence, Union
+
+from ..findings import ChainStep
+from .callgraph import CallGraph, display_name
+from .module import ModuleModel
+from .scopes import Bound, FunctionInfo
+from .values import ImportedObject, LocalClass, LocalFunction, LocalObject, Ref, RelativeRef, Value
+
+FACTS_VERSION = 1
+# how many re-exports (`from .repo import load_user` in __init__.py) a name may pass through
+MAX_REEXPORTS = 8
+# the text of a call's callee shown in advice (`asyncio.to_thread(self.repo.load, ...)`)
+MAX_CALLEE_TEXT = 40
+
+# Standard-library calls never reach the project's code: not worth a fact.
+_STDLIB: frozenset[str] = frozenset(getattr(sys, "stdlib_module_names", ()))
+
+_NOT_OURS = frozenset({"builtins", "typing", "typing_extensions"})
+
+Target = Union[int, str]  # an index into the same file's functions, or an (encoded) imported name
+
+
+# ------------------------------------------------------------------ module names
+class ModuleNamer:
+    """Path -> (dotted module name, is a package), with one stat per directory."""
+
+    def __init__(self) -> None:
+        self._packages: dict[str, Optional[tuple[str, ...]]] = {}
+
+    def name(self, path: str) -> Optional[tuple[str, bool]]:
+        directory, base = os.path.split(os.path.abspath(path))
+        if not base.endswith(".py"):
+            return None
+        stem = base[:-3]
+        package = self._package(directory)
+        if package is None:
+            return None
+        if stem == "__init__":
+            return (".".join(package), True) if package else None
+        if not stem.isidentifier():
+            return None
+        return ".".join(package + (stem,)), False
+
+    def _package(self, directory: str) -> Optional[tuple[str, ...]]:
+        """The package a directory is (() when it is not one; None: not importable)."""
+        if directory in self._packages:
+            return self._packages[directory]
+        result: Optional[tuple[str, ...]] = ()
+        if os.path.isfile(os.path.join(directory, "__init__.py")):
+            parent, name = os.path.split(directory)
+            if not name.isidentifier():
+                result = None
+            elif parent == directory:
+                result = (name,)
+            else:
+                outer = self._package(parent)
+                result = None if outer is None else outer + (name,)
+        self._packages[directory] = result
+        return result
+
+
+# ------------------------------------------------------------------ files without coroutines
+# Import statements, read from the bytes: `from X import a, b` (parenthesised too) and `import a.b as c`.
+_IMPORT = re.compile(
+    rb"^[ \t]*(?:from[ \t]+(\.*[\w.]*)[ \t]+import[ \t]*(\([^)]*\)|(?:\\\r?\n|[^\r\n#;])*)"
+    rb"|import[ \t]+((?:\\\r?\n|[^\r\n#;])+))",
+    re.M,
+)
+_SPLIT_NAMES = re.compile(rb"[\s()\\]*,[\s()\\]*")
+
+
+def lazy_facts(data: bytes, roots: frozenset[str], builtins: Iterable[str]) -> dict[str, Any]:
+    """The facts of a file without `async`, from its bytes alone (no parsing): whether it may block
+    by itself (`pb`: it imports a catalog module, or calls a blocking builtin such as `open(`) and
+    which modules it imports (`imp`), so the project phase parses it only if a chain may need it."""
+    calls = tuple(b.encode() for b in builtins)
+    may_block = any(c in data for c in calls) and _builtin_call(calls).search(data) is not None
+    imported: set[str] = set()
+    for m in _IMPORT.finditer(data):
+        base, names, plain = m.group(1), m.group(2), m.group(3)
+        if plain is not None:
+            modules = [_first_word(n) for n in _SPLIT_NAMES.split(plain)]
+        else:
+            # `from X import a` may import the submodule X.a: both are candidates
+            prefix = base.decode("ascii", "replace")
+            modules = [prefix]
+            joiner = "" if prefix.endswith(".") else "."
+            modules += [
+                prefix + joiner + w for w in (_first_word(n) for n in _SPLIT_NAMES.split(names)) if w and w != "*"
+            ]
+        for module in modules:
+            if not module:
+                continue
+            root = module.partition(".")[0]
+            if root in roots:
+                may_block = True
+            if module.startswith(".") or root not in _STDLIB:
+                imported.add(module)
+    return {"v": FACTS_VERSION, "lazy": True, "pb": may_block, "imp": sorted(imported)}
+
+
+@functools.lru_cache(maxsize=4)
+def _builtin_call(names: tuple[bytes, ...]) -> re.Pattern[bytes]:
+    return re.compile(rb"\b(?:" + b"|".join(re.escape(n) for n in names) + rb")[ \t]*\(")
+
+
+def _first_word(text: bytes) -> str:
+    words = text.strip(b" \t\r\n()\\").split()
+    return words[0].decode("ascii", "replace") if words else ""
+
+
+# ------------------------------------------------------------------ per-file facts
+def encode(value: Optional[Value], model: ModuleModel) -> Optional[str]:
+    """An imported callee as a name the project phase can look up, or None when it cannot be ours.
+
+    `app.repo.load_user`, `.repo.load_user` (relative: one dot per level), and
+    `app.repo.Repo().load` for a method of an object made by calling an imported name.
+    """
+    if isinstance(value, Ref):
+        name = value.qualname
+        root = name.partition(".")[0]
+        if root in _STDLIB or root in _NOT_OURS or model.catalog.row(name):
+            return None
+        return name
+    if isinstance(value, RelativeRef):
+        return "." * value.level + (f"{value.module}." if value.module else "") + value.name
+    if isinstance(value, ImportedObject) and len(value.path) == 1:
+        factory = encode(value.factory, model)
+        return f"{factory}().{value.path[0]}" if factory is not None else None
+    return None
+
+
+@dataclass
+class _Fn:
+    info: FunctionInfo
+    direct: Optional[list[Any]]
+    edges: list[tuple[Union[FunctionInfo, str], int, int]]
+
+
+def file_facts(
+    model: ModuleModel,
+    graph: CallGraph,
+    *,
+    column: Callable[[int, int], int],
+    site_silenced: Callable[[int], bool],
+    library: str,
+) -> dict[str, Any]:
+    """What other modules need to know about this one, and what this one needs from them.
+
+    `graph` must be built with the noqa-aware `accept` (a blocking call the user
+    accepted does not make its function block); `site_silenced(line)` says
+    whether `# noqa` silences FAS300 on a coroutine's line; `column` turns
+    ast's byte offsets into the findings' 1-based character columns.
+    """
+    fns: dict[FunctionInfo, _Fn] = {}
+    for info in model.functions:
+        if not graph.propagates(info):
+            continue
+        bc = graph.direct(info)
+        direct = None
+        if bc is not None:
+            row = bc.row
+            method = row.method or row.name.rsplit(".", 1)[-1]
+            direct = [
+                bc.call.lineno,
+                column(bc.call.lineno, bc.call.col_offset),
+                row.display,
+                row.code,
+                row.use,
+                method,
+            ]
+        edges: list[tuple[Union[FunctionInfo, str], int, int]] = []
+        local = dict(graph.callees(info))
+        for call in info.calls:
+            callee: Union[FunctionInfo, str, None] = local.get(call)
+            if callee is None:
+                callee = encode(model.callee(call), model)
+            if callee is not None:
+                edges.append((callee, call.lineno, column(call.lineno, call.col_offset)))
+        fns[info] = _Fn(info, direct, edges)
+
+    exported = _can_block(fns)
+    order = [f for f in model.functions if f in exported]
+    index = {f: i for i, f in enumerate(order)}
+    out_fns = []
+    for f in order:
+        entry = fns[f]
+        edges_out: list[list[Any]] = []
+        for callee, line, col in entry.edges:
+            if isinstance(callee, str):
+                edges_out.append([callee, line, col])
+            elif callee in index:
+                edges_out.append([index[callee], line, col])
+        out_fns.append([f.qualname, display_name(f), entry.direct, edges_out])
+
+    sites: list[list[Any]] = []
+    for co in model.coroutines:
+        for call in co.calls:
+            target = _site_target(model, graph, call, index)
+            if target is None or site_silenced(call.lineno):
+                continue
+            end_line = getattr(call, "end_lineno", None) or call.lineno
+            end_off = getattr(call, "end_col_offset", None)
+            sites.append(
+                [
+                    co.name,
+                    call.lineno,
+                    column(call.lineno, call.col_offset),
+                    end_line,
+                    column(end_line, end_off) if end_off is not None else 0,
+                    target,
+                    callee_text(call, None),
+                ]
+            )
+
+    facts: dict[str, Any] = {"v": FACTS_VERSION, "lib": library}
+    if out_fns:
+        facts["fns"] = out_fns
+    classes = _class_tables(model, index)
+    if classes:
+        facts["cls"] = classes
+    if sites:
+        facts["sites"] = sites
+    aliases, stars, bound = _exports(model)
+    if aliases:
+        facts["alias"] = aliases
+    if stars:
+        facts["star"] = stars
+        facts["bound"] = bound
+    return facts
+
+
+def callee_text(call: ast.Call, fallback: Optional[str]) -> str:
+    """How the advice names the callable: `load_user`, `self.repo.load`, `Repo().load`; else the fallback."""
+    text = _dotted(call.func)
+    if text is None or len(text) > MAX_CALLEE_TEXT:
+        return fallback or "helper"
+    return text
+
+
+def _dotted(node: ast.expr) -> Optional[str]:
+    if isinstance(node, ast.Name):
+        return node.id
+    if isinstance(node, ast.Attribute):
+        base = _dotted(node.value)
+        return None if base is None else f"{base}.{node.attr}"
+    if isinstance(node, ast.Call) and not node.args and not node.keywords:
+        base = _dotted(node.func)
+        return None if base is None else f"{base}()"
+    return None
+
+
+def _site_target(
+    model: ModuleModel, graph: CallGraph, call: ast.Call, index: dict[FunctionInfo, int]
+) -> Optional[Target]:
+    """A coroutine's call whose chain only the project can settle: to an imported name, or to a
+    local function that reaches one (calls with an in-module chain are reported per file)."""
+    value = model.callee(call)
+    if isinstance(value, _IMPORTED):
+        return encode(value, model)
+    g = graph.function_for(value)
+    if g is not None and g in index and graph.propagates(g) and graph.chain(g) is None:
+        return index[g]
+    return None
+
+
+_IMPORTED = (Ref, RelativeRef, ImportedObject)
+
+
+def _can_block(fns: dict[FunctionInfo, _Fn]) -> set[FunctionInfo]:
+    """Functions that block here, call out of the module, or reach one that does."""
+    callers: dict[FunctionInfo, list[FunctionInfo]] = {}
+    for f, entry in fns.items():
+        for target, _, _ in entry.edges:
+            if not isinstance(target, str):
+                callers.setdefault(target, []).append(f)
+    seeds = [f for f, e in fns.items() if e.direct is not None or any(isinstance(t, str) for t, _, _ in e.edges)]
+    found = set(seeds)
+    todo = list(seeds)
+    while todo:
+        g = todo.pop()
+        for f in callers.get(g, ()):
+            if f not in found:
+                found.add(f)
+                todo.append(f)
+    return found
+
+
+def _class_tables(model: ModuleModel, index: dict[FunctionInfo, int]) -> dict[str, dict[str, int]]:
+    """For each importable class: method name -> exported function, inherited local methods included."""
+    ev = model.evaluator
+    tables: dict[str, dict[str, int]] = {}
+    if not any(f.cls is not None for f in index):
+        return tables  # no method can block: no class matters
+    for qualname, cls in _classes(model.tree.body, ""):
+        names: set[str] = set()
+        seen: set[int] = set()
+        todo = [cls]
+        while todo:  # the class and its local bases: which method names it can have
+            c = todo.pop()
+            if id(c) in seen:
+                continue
+            seen.add(id(c))
+            names.update(s.name for s in c.body if isinstance(s, ast.FunctionDef))
+            info = ev.class_info(c)
+            if info is not None:
+                for base in info.node.bases:
+                    b = ev.value(base, info.outer)
+                    if isinstance(b, LocalClass):
+                        todo.append(b.node)
+        table: dict[str, int] = {}
+        for name in sorted(names):
+            v = ev.class_attribute(cls, name, LocalObject(cls))
+            fn = ev.function_info(v.node) if isinstance(v, LocalFunction) else None
+            if fn is not None and fn in index:
+                table[name] = index[fn]
+        if table:
+            tables[qualname] = table
+    return tables
+
+
+def _classes(body: Sequence[ast.stmt], prefix: str) -> Iterable[tuple[str, ast.ClassDef]]:
+    """Classes reachable by attribute from the module (not those defined inside functions)."""
+    for stmt in body:
+        if isinstance(stmt, ast.ClassDef):
+            qualname = prefix + stmt.name
+            yield qualname, stmt
+            yield from _classes(stmt.body, qualname + ".")
+        elif isinstance(stmt, (ast.If, ast.Try, ast.With, ast.For, ast.While)):
+            for block in (getattr(stmt, "body", []), getattr(stmt, "orelse", []), getattr(stmt, "finalbody", [])):
+                yield from _classes(block, prefix)
+            for handler in getattr(stmt, "handlers", []):
+                yield from _classes(handler.body, prefix)
+
+
+def _exports(model: ModuleModel) -> tuple[dict[str, str], list[str], list[str]]:
+    """Re-exported imports (name -> encoded target), star-imported modules, and the names bound here."""
+    scope = model.scopes.module_scope
+    aliases: dict[str, str] = {}
+    for name, bindings in scope.bindings.items():
+        if len(bindings) == 1 and isinstance(bindings[0], Bound):
+            value = bindings[0].value
+            if isinstance(value, (Ref, RelativeRef)):
+                target = encode(value, model)
+                if target is not None and target != name:
+                    aliases[name] = target
+    stars = []
+    for module in scope.star_imports:
+        if module.startswith("."):
+            stars.append(module)
+        elif module.split(".", 1)[0] not in _STDLIB:
+            stars.append(module)
+    return aliases, stars, sorted(scope.bindings) if stars else []
+
+
+# ------------------------------------------------------------------ the project phase
+Node = tuple[int, int]  # (file index, function index)
+
+
+@dataclass(frozen=True)
+class _Lazy:
+    file: int
+
+
+@dataclass(frozen=True)
+class LinkedSite:
+    """A coroutine's call that blocks through sync functions of other modules."""
+
+    path: str
+    coroutine: str
+    line: int
+    col: int
+    end_line: int
+    end_col: int
+    callee: str  # how the advice names the called helper
+    library: str
+    steps: tuple[ChainStep, ...]  # the helper at the call, then each call down to the API
+    api: str
+    code: str
+    use: str
+    method: str
+
+
+@dataclass(frozen=True)
+class _Link:
+    depth: int
+    next: Optional[Node]  # None: `line`/`col` is the catalog call itself
+    line: int
+    col: int
+
+
+class Project:
+    """The scanned files' facts, with imported names resolved across them."""
+
+    def __init__(self, results: Iterable[tuple[str, Optional[dict[str, Any]]]], max_depth: int) -> None:
+        self.max_depth = max_depth
+        self.paths: list[str] = []
+        self.facts: list[dict[str, Any]] = []
+        self.packages: list[Optional[tuple[str, ...]]] = []
+        self.modules: dict[str, int] = {}  # -1: two files claim the name
+        self._by_path: dict[str, int] = {}
+        self._fn_index: dict[int, dict[str, int]] = {}
+        namer = ModuleNamer()
+        for path, facts in results:
+            if not isinstance(facts, dict) or facts.get("v") != FACTS_VERSION:
+                continue
+            i = len(self.paths)
+            self.paths.append(path)
+            self.facts.append(facts)
+            self._by_path[path] = i
+            named = namer.name(path)
+            package: Optional[tuple[str, ...]] = None
+            if named is not None:
+                module, is_package = named
+                parts = tuple(module.split("."))
+                package = parts if is_package else parts[:-1]
+                self.modules[module] = -1 if module in self.modules else i
+            self.packages.append(package)
+        self._memo: dict[str, Union[Node, _Lazy, None]] = {}
+        self._chains: Optional[dict[Node, _Link]] = None
+        # demand (`pending`): best depth each function was reached at, calls waiting on lazy files
+        self._reached: Optional[dict[Node, int]] = None
+        self._waiting: list[tuple[int, Target, int]] = []
+        self._asked: set[int] = set()
+        self._relevant: Optional[set[int]] = None
+
+    def update(self, path: str, facts: Optional[dict[str, Any]]) -> None:
+        """A lazy file's facts, now that it was analysed (None: it could not be)."""
+        i = self._by_path.get(path)
+        if i is None:
+            return
+        ok = isinstance(facts, dict) and facts.get("v") == FACTS_VERSION and not facts.get("lazy")
+        self.facts[i] = facts if ok and facts is not None else {"v": FACTS_VERSION}
+        self._fn_index.pop(i, None)
+        self._memo = {k: v for k, v in self._memo.items() if not isinstance(v, _Lazy)}
+        self._chains = None
+
+    # -- resolution --------------------------------------------------------------
+    def resolve(self, file: int, target: Target) -> Union[Node, _Lazy, None]:
+        """The function a call in `file` runs (a lazy file: not analysed yet; None: not ours)."""
+        if isinstance(target, int):
+            return (file, target) if 0 <= target < len(self.facts[file].get("fns", ())) else None
+        if not isinstance(target, str):
+            return None
+        absolute = self._absolute(file, target)
+        return None if absolute is None else self._lookup(absolute, 0)
+
+    def _absolute(self, file: int, name: str) -> Optional[str]:
+        if not name.startswith("."):
+            return name
+        rest = name.lstrip(".")
+        level = len(name) - len(rest)
+        package = self.packages[file]
+        if package is None or level > len(package):
+            return None  # above the top-level package: Python refuses it too
+        base = ".".join(package[: len(package) - level + 1])
+        return f"{base}.{rest}" if rest else base
+
+    def _functions(self, file: int) -> dict[str, int]:
+        """Qualified name -> index, for names defined once in the file."""
+        index = self._fn_index.get(file)
+        if index is None:
+            counts: dict[str, int] = {}
+            for j, fn in enumerate(self.facts[file].get("fns", ())):
+                counts[fn[0]] = -1 if fn[0] in counts else j
+            index = self._fn_index[file] = {q: j for q, j in counts.items() if j >= 0}
+        return index
+
+    def _lookup(self, name: str, hops: int) -> Union[Node, _Lazy, None]:
+        if name in self._memo:
+            return self._memo[name]
+        self._memo[name] = None  # a re-export cycle ends here
+        head, _, member = name.partition("().")
+        parts = head.split(".")
+        found: Union[Node, _Lazy, None] = None
+        for k in range(len(parts) - 1, 0, -1):  # the longest module prefix, then names in it
+            file = self.modules.get(".".join(parts[:k]))
+            if file is not None:
+                if file >= 0:
+                    found = self._in_module(file, parts[k:], member, hops)
+                break
+        self._memo[name] = found
+        return found
+
+    def _in_module(self, file: int, rest: list[str], member: str, hops: int) -> Union[Node, _Lazy, None]:
+        facts = self.facts[file]
+        if facts.get("lazy"):
+            return _Lazy(file)
+        qualname = ".".join(rest)
+        classes: dict[str, dict[str, int]] = facts.get("cls", {})
+        if member:  # a method of an object made by calling `qualname`: only a class here makes one
+            table = classes.get(qualname)
+            if table is not None:
+                return self._node(file, table.get(member))
+        else:
+            fn = self._functions(file).get(qualname)
+            if fn is not None:
+                return (file, fn)
+            if qualname in classes:  # a constructor runs __init__
+                return self._node(file, classes[qualname].get("__init__"))
+            if len(rest) > 1 and ".".join(rest[:-1]) in classes:  # `Repo.load(...)`, classmethods
+                return self._node(file, classes[".".join(rest[:-1])].get(rest[-1]))
+        if hops >= MAX_REEXPORTS:
+            return None
+        suffix = ".".join(rest[1:])
+        tail = (f".{suffix}" if suffix else "") + (f"().{member}" if member else "")
+        alias = facts.get("alias", {}).get(rest[0])
+        if alias is not None:
+            absolute = self._absolute(file, alias)
+            return None if absolute is None else self._lookup(absolute + tail, hops + 1)
+        if rest[0] in facts.get("bound", ()):
+            return None  # defined here, and not as anything that blocks
+        for star in facts.get("star", ()):
+            absolute = self._absolute(file, star)
+            if absolute is not None:
+                found = self._lookup(f"{absolute}.{rest[0]}{tail}", hops + 1)
+                if found is not None:
+                    return found
+        return None
+
+    def _node(self, file: int, index: Optional[int]) -> Optional[Node]:
+        return None if index is None else (file, index)
+
+    def _sites(self) -> Iterable[tuple[int, list[Any]]]:
+        for file, facts in enumerate(self.facts):
+            for site in facts.get("sites", ()):
+                yield file, site
+
+    def _fn(self, node: Node) -> list[Any]:
+        fn: list[Any] = self.facts[node[0]]["fns"][node[1]]
+        return fn
+
+    # -- demand: which lazy files a chain reaches ------------------------------------
+    def pending(self) -> list[str]:
+        """Lazy files that coroutine call sites reach through sync calls within the depth limit,
+        and that may block (see `relevant`); each is asked for once. Incremental: after `update`,
+        only the calls that waited on the updated files are followed further."""
+        relevant = self.relevant()
+        wanted: set[int] = set()
+        todo: deque[tuple[int, Target, int]] = deque()
+        if self._reached is None:
+            self._reached = {}
+            todo.extend((file, site[5], 1) for file, site in self._sites())
+        else:
+            todo.extend(self._waiting)
+            self._waiting = []
+        reached = self._reached
+        while todo:  # breadth-first, so every function is explored from its shallowest depth
+            file, target, depth = todo.popleft()
+            found = self.resolve(file, target)
+            if isinstance(found, _Lazy):
+                if found.file in relevant:
+                    self._waiting.append((file, target, depth))
+                    if found.file not in self._asked:
+                        wanted.add(found.file)
+            elif found is not None and depth <= self.max_depth and reached.get(found, self.max_depth + 1) > depth:
+                reached[found] = depth
+                todo.extend((found[0], t, depth + 1) for t, _, _ in self._fn(found)[3])
+        self._asked |= wanted
+        return sorted(self.paths[i] for i in wanted)
+
+    def relevant(self) -> set[int]:
+        """Files whose functions may block: analysed ones with sync functions worth a fact, lazy ones
+        whose text imports a catalog module or calls open()/input(), and lazy ones importing either
+        (from the import lines their lazy facts list). A lazy file outside this set cannot make a
+        chain the analysis would prove, so it is never parsed."""
+        if self._relevant is not None:
+            return self._relevant
+        found: set[int] = set()
+        importers: dict[int, list[int]] = {}
+        for i, facts in enumerate(self.facts):
+            if not facts.get("lazy"):
+                if facts.get("fns"):
+                    found.add(i)
+                continue
+            if facts.get("pb", True):
+                found.add(i)
+            for name in facts.get("imp", ()):
+                absolute = self._absolute(i, name)
+                j = self.modules.get(absolute) if absolute is not None else None
+                if j is not None and j >= 0 and j != i:
+                    importers.setdefault(j, []).append(i)
+        todo = list(found)
+        while todo:
+            for i in importers.get(todo.pop(), ()):
+                if i not in found:
+                    found.add(i)
+                    todo.append(i)
+        self._relevant = found
+        return found
+
+    # -- chains ------------------------------------------------------------------------
+    def chains(self) -> dict[Node, _Link]:
+        """Every function's shortest chain to a catalog call, across modules (breadth-first, backwards)."""
+        if self._chains is not None:
+            return self._chains
+        chains: dict[Node, _Link] = {}
+        callers: dict[Node, list[tuple[Node, int, int]]] = {}
+        # only functions a coroutine's call reaches can be on a reported chain
+        for node, edges in self._reachable().items():
+            fn = self._fn(node)
+            if fn[2] is not None:
+                chains[node] = _Link(1, None, fn[2][0], fn[2][1])
+            for callee, line, col in edges:
+                callers.setdefault(callee, []).append((node, line, col))
+        frontier = sorted(chains)
+        depth = 1
+        while frontier and depth < self.max_depth:
+            depth += 1
+            found: dict[Node, _Link] = {}
+            for g in frontier:
+                for f, line, col in callers.get(g, ()):
+                    if f in chains:
+                        continue
+                    best = found.get(f)
+                    if best is None or (line, col) < (best.line, best.col):  # ties: the earliest call
+                        found[f] = _Link(depth, g, line, col)
+            chains.update(found)
+            frontier = sorted(found)
+        self._chains = chains
+        return chains
+
+    def _reachable(self) -> dict[Node, list[tuple[Node, int, int]]]:
+        """Functions reachable from coroutine call sites within the depth limit, with their resolved calls."""
+        out: dict[Node, list[tuple[Node, int, int]]] = {}
+        depth_of: dict[Node, int] = {}
+        todo: deque[tuple[Node, int]] = deque()
+        for file, site in self._sites():
+            found = self.resolve(file, site[5])
+            if isinstance(found, tuple) and found not in depth_of:
+                depth_of[found] = 1
+                todo.append((found, 1))
+        while todo:
+            node, depth = todo.popleft()
+            edges = out[node] = []
+            for target, line, col in self._fn(node)[3]:
+                callee = self.resolve(node[0], target)
+                if isinstance(callee, tuple):
+                    edges.append((callee, line, col))
+                    if depth < self.max_depth and callee not in depth_of:
+                        depth_of[callee] = depth + 1
+                        todo.append((callee, depth + 1))
+        return out
+
+    def linked_sites(self) -> list[LinkedSite]:
+        """One entry per coroutine call site that blocks through another module."""
+        chains = self.chains()
+        out: list[LinkedSite] = []
+        for file, site in self._sites():
+            node = self.resolve(file, site[5])
+            if not isinstance(node, tuple) or node not in chains:
+                continue
+            coroutine, line, col, end_line, end_col, _, callee = site
+            steps = [ChainStep(self._fn(node)[1], self.paths[file], line, col)]
+            n = node
+            for _ in range(self.max_depth + 1):
+                link = chains[n]
+                if link.next is None:
+                    direct = self._fn(n)[2]
+                    steps.append(ChainStep(direct[2], self.paths[n[0]], link.line, link.col))
+                    out.append(
+                        LinkedSite(
+                            self.paths[file],
+                            coroutine,
+                            line,
+                            col,
+                            end_line,
+                            end_col,
+                            callee,
+                            self.facts[file].get("lib", "asyncio"),
+                            tuple(steps),
+                            api=direct[2],
+                            code=direct[3],
+                            use=direct[4],
+                            method=direct[5],
+                        )
+                    )
+                    break
+                steps.append(ChainStep(self._fn(link.next)[1], self.paths[n[0]], link.line, link.col))
+                n = link.next
+        return out
