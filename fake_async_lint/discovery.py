@@ -65,13 +65,16 @@ def _norm(path: str) -> str:
     return p.rstrip("/") or p
 
 
-def discover(paths: Iterable[str | Path], settings: Settings) -> Iterator[Item]:
-    anchor = settings.anchor()
-    ex = Excluder(settings.exclude + settings.extend_exclude, anchor)
-    # A file named on the command line (as pre-commit does) is checked even inside a
-    # default-skipped directory like build/; the user's own exclude patterns still apply.
+def named_excluder(settings: Settings) -> Excluder:
+    """For files named on the command line (as pre-commit does) or given as --stdin-filename:
+    checked even inside a default-skipped directory like build/; the user's own patterns still apply."""
     user = (() if settings.exclude == DEFAULT_EXCLUDE else settings.exclude) + settings.extend_exclude
-    named = Excluder(user, anchor)
+    return Excluder(user, settings.anchor())
+
+
+def discover(paths: Iterable[str | Path], settings: Settings) -> Iterator[Item]:
+    ex = Excluder(settings.exclude + settings.extend_exclude, settings.anchor())
+    named = named_excluder(settings)
     seen: set[str] = set()
     for raw in paths:
         p = str(raw)

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from .config import Settings, drop_ignored
-from .discovery import Excluder
+from .discovery import named_excluder
 from .engine import Report, analyse_source, link
 
 
 def check_stdin(data: bytes, display: str, settings: Settings) -> Report:
-    """The same phases as a scan of one file: excludes, the per-file phase, link, per-file-ignores."""
-    if display != "-" and Excluder(settings.exclude + settings.extend_exclude, settings.anchor()).excluded(display):
+    """The same phases as a scan of one named file: excludes (as for a named file), the per-file
+    phase, link, per-file-ignores."""
+    if display != "-" and named_excluder(settings).excluded(display):
         return Report(files=0)
     result = analyse_source(data, display, settings)
     findings = drop_ignored(result.findings + link([result], settings), settings)

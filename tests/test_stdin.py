@@ -73,7 +73,11 @@ def test_per_file_ignores_and_config_apply_to_the_stdin_filename(tmp_path: Path)
 def test_exclude_applies_to_the_stdin_filename(tmp_path: Path) -> None:
     (tmp_path / "pyproject.toml").write_text('[tool.fake-async-lint]\nextend-exclude = ["migrations"]\n')
     assert check(tmp_path, "--stdin-filename", "app/migrations/0001.py", "-") == (0, [], "No findings in 0 files.\n")
-    assert check(tmp_path, "--stdin-filename", ".venv/lib/x.py", "-") == (0, [], "No findings in 0 files.\n")
+    # as for a file named on the command line, the default excludes (.venv, build, ...) do not apply
+    assert check(tmp_path, "--stdin-filename", "build/gen.py", "-")[:2] == (
+        1,
+        ["build/gen.py" + SLEEP, "build/gen.py" + HTTP],
+    )
 
 
 def test_noqa_and_bad_bytes_on_stdin(tmp_path: Path) -> None:
