@@ -185,7 +185,7 @@ def graph_for(model: ModuleModel, ctx: Context) -> CallGraph:
 
 
 def _noqa_map(model: ModuleModel, source: str) -> dict[int, str]:
-    """Line -> its logical line's text, for lines whose logical line has a `# noqa` (tokenizing only then)."""
+    """Line -> the text flake8 searches for its `# noqa`, for lines that have one that may name us."""
     key = CODE + ".noqa"
     cached = model.shared.get(key)
     if isinstance(cached, tuple) and cached[0] is source:
