@@ -94,6 +94,10 @@ def _file_item(path: str) -> Item:
     """A FIFO or device named *.py would block the scan on open: refuse it up front."""
     try:
         mode = os.stat(path).st_mode
+    except FileNotFoundError:  # a broken symlink: the same words as reading it would give
+        return Item(path, SourceError("cannot read file: no such file"))
+    except PermissionError:
+        return Item(path, SourceError("cannot read file: permission denied"))
     except OSError as e:
         return Item(path, SourceError(f"cannot read file: {e.strerror or e}"))
     if not stat.S_ISREG(mode):
