@@ -222,6 +222,7 @@ def _write_report(args: argparse.Namespace, findings: Sequence[Finding]) -> None
     except OSError as e:
         raise ConfigError(f"--output-file {args.output_file}: cannot write: {e.strerror or e}") from None
     sys.stdout.write(stats)
+    sys.stdout.flush()  # before the summary line on stderr
 
 
 def _run_rules() -> int:
