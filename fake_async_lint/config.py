@@ -73,6 +73,8 @@ class Settings:
     extend_exclude: tuple[str, ...] = ()
     per_file_ignores: tuple[tuple[str, tuple[str, ...]], ...] = ()
     extra_blocking: Mapping[str, Any] = field(default_factory=dict)
+    # more thread-hop APIs (FAS200): qualified name or ".method" -> the callable's position or a table
+    extra_hops: Mapping[str, Any] = field(default_factory=dict)
     safe: tuple[str, ...] = ()
     async_library: Optional[str] = None  # None: detect per module
     max_depth: int = DEFAULT_MAX_DEPTH
@@ -91,6 +93,7 @@ class Settings:
             "extend_select": sorted(self.extend_select),
             "ignore": sorted(self.ignore),
             "extra_blocking": {k: self.extra_blocking[k] for k in sorted(self.extra_blocking)},
+            "extra_hops": {k: self.extra_hops[k] for k in sorted(self.extra_hops)},
             "safe": sorted(self.safe),
             "async_library": self.async_library,
             "max_depth": self.max_depth,
@@ -243,6 +246,24 @@ def parse_extra_blocking(value: Any) -> dict[str, Any]:
     return out
 
 
+def parse_extra_hops(value: Any) -> dict[str, Any]:
+    """`"pkg.run_blocking" = 0` (the wrapped callable's position), `".method" = 0` for a method
+    name on any receiver, or a table of hop keys; checked by building the catalog."""
+    from .catalog.loader import CatalogError, default_catalog
+
+    if not isinstance(value, dict):
+        raise Invalid(f"expected a table of qualified name = callable position, got {_kind(value)}")
+    out: dict[str, Any] = {}
+    for name, spec in value.items():
+        key = "." + qualified_name(name[1:]) if isinstance(name, str) and name.startswith(".") else qualified_name(name)
+        out[key] = spec
+        try:
+            default_catalog().extended(hops={key: spec})
+        except CatalogError as e:
+            raise Invalid(str(e)) from None
+    return out
+
+
 EXTRA_SYNTAX = "NAME=REPLACEMENT[;code=FASnnn][;returns=TYPE]"
 
 
@@ -295,6 +316,7 @@ KEYS: dict[str, tuple[str, Callable[[Any], Any]]] = {
     "extend-exclude": ("extend_exclude", _globs),
     "per-file-ignores": ("per_file_ignores", parse_per_file_ignores),
     "extra-blocking": ("extra_blocking", parse_extra_blocking),
+    "extra-hops": ("extra_hops", parse_extra_hops),
     "safe": ("safe", parse_safe),
     "async-library": ("async_library", parse_library),
     "max-depth": ("max_depth", parse_max_depth),

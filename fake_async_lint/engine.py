@@ -26,14 +26,15 @@ ASYNC_MARK = b"async"
 
 
 def catalog_for(settings: Settings) -> Catalog:
-    if not settings.extra_blocking and not settings.safe:
+    if not settings.extra_blocking and not settings.safe and not settings.extra_hops:
         return default_catalog()
-    return _extended(json.dumps(dict(settings.extra_blocking), sort_keys=True), settings.safe)
+    extra = json.dumps(dict(settings.extra_blocking), sort_keys=True)
+    return _extended(extra, settings.safe, json.dumps(dict(settings.extra_hops), sort_keys=True))
 
 
 @functools.lru_cache(maxsize=8)
-def _extended(extra_json: str, safe: tuple[str, ...]) -> Catalog:
-    return default_catalog().extended(json.loads(extra_json), safe)
+def _extended(extra_json: str, safe: tuple[str, ...], hops_json: str) -> Catalog:
+    return default_catalog().extended(json.loads(extra_json), safe, hops=json.loads(hops_json))
 
 
 def error_finding(path: str, err: SourceError) -> Finding:
