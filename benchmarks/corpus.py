@@ -163,7 +163,7 @@ def count_python(root: Path) -> Counts:
     return Counts(len(files), sum(count_lines(p.read_bytes()) for p in files))
 
 
-def _pip_download(pin: Pin, into: Path, extra: Sequence[str] = ()) -> None:
+def _pip_download(pin: Pin, into: Path) -> None:
     cmd = [
         sys.executable,
         "-m",
@@ -178,7 +178,6 @@ def _pip_download(pin: Pin, into: Path, extra: Sequence[str] = ()) -> None:
         "--dest",
         str(into),
         *PIP_FORM_ARGS[pin.form],
-        *extra,
         pin.requirement,
     ]
     proc = subprocess.run(cmd, check=False, capture_output=True, text=True)
@@ -195,15 +194,9 @@ def fetch_archive(pin: Pin, archive_dir: Path) -> tuple[Path, bool]:
     archive_dir.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(dir=archive_dir, prefix=".download-") as tmp:
         into = Path(tmp)
-        try:
-            _pip_download(pin, into)
-        except CorpusError:
-            if pin.form != "sdist":
-                raise
-            # pip prepares an sdist's metadata before saving it, which needs
-            # the build backend. If the isolated build environment cannot be
-            # set up, try once more with the backend already installed here.
-            _pip_download(pin, into, ("--no-build-isolation",))
+        # For an sdist, pip prepares its metadata before saving it: it fetches
+        # the build backend into an isolated environment (nothing is compiled).
+        _pip_download(pin, into)
         got = into / pin.archive
         if not got.is_file():
             saved = sorted(p.name for p in into.iterdir())
