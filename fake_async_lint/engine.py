@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ast
 import functools
+import gc
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -129,7 +130,7 @@ def wants_facts(settings: Settings) -> bool:
 
 
 def helper_facts(source: str | bytes, path: str, settings: Settings = DEFAULT_SETTINGS) -> Optional[dict[str, object]]:
-    """The facts of a file the project phase asked for (`pending_helpers`): no rules run,
+    """The facts of a file the project phase asked for (`complete_helpers`): no rules run,
     since a file without `async` has nothing to report; a file that cannot be analysed adds nothing."""
     try:
         text = decode(source) if isinstance(source, bytes) else source
@@ -179,13 +180,24 @@ def analyse_source(
     """The per-file phase on source already read (the runner reads once to hash for its cache).
 
     `helper=True`: the second pass for a file the project phase asked for (see
-    `pending_helpers`); its result replaces the lazy one and is a valid result
+    `complete_helpers`); its result replaces the lazy one and is a valid result
     for the same content in later runs."""
-    if helper:
-        return FileResult(path, [], helper_facts(source, path, settings))
-    facts: Optional[dict[str, object]] = {} if wants_facts(settings) else None
-    findings = _check(source, path, settings, facts)
-    return FileResult(path, findings, facts or None)
+    # A module's model is full of reference cycles (scopes <-> bindings), so it is freed by the
+    # cycle collector. Left alone, that collector runs full passes over everything a scan keeps
+    # (results, caches) again and again while files are analysed; instead, collect once per
+    # file, just the young objects: linear in the file (measured: ~15% of a scan's CPU).
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        if helper:
+            return FileResult(path, [], helper_facts(source, path, settings))
+        facts: Optional[dict[str, object]] = {} if wants_facts(settings) else None
+        findings = _check(source, path, settings, facts)
+        return FileResult(path, findings, facts or None)
+    finally:
+        if collecting:
+            gc.enable()
+            gc.collect(0)
 
 
 def analyse_file(path: str, settings: Settings = DEFAULT_SETTINGS, *, helper: bool = False) -> FileResult:

@@ -52,6 +52,7 @@ class ModuleModel:
         # kept here so they live and die with the model
         self.shared: dict[str, object] = {}
         self._callees: dict[ast.Call, Optional[Value]] = {}
+        self._blocking: dict[ast.Call, Optional[ApiRow]] = {}
 
     # -- structure -------------------------------------------------------------
     @property
@@ -115,7 +116,14 @@ class ModuleModel:
         return None
 
     def blocking_row(self, call: ast.Call) -> Optional[ApiRow]:
-        """The catalog row if this call blocks, after the precision guards."""
+        """The catalog row if this call blocks, after the precision guards (memoised: rules and
+        call graphs ask about the same calls)."""
+        if call in self._blocking:
+            return self._blocking[call]
+        row = self._blocking[call] = self._blocking_row(call)
+        return row
+
+    def _blocking_row(self, call: ast.Call) -> Optional[ApiRow]:
         if call in self.scopes.awaited_calls:
             return None  # it returns an awaitable: an async API, whatever its name
         callee = self.callee(call)

@@ -172,29 +172,40 @@ def graph_for(model: ModuleModel, ctx: Context) -> CallGraph:
     cached = model.shared.get(CODE)
     if isinstance(cached, tuple) and cached[0] == key and isinstance(cached[1], CallGraph):
         return cached[1]
-    noqa = _noqa_map(model, ctx.source)
+    noqa = _noqa(model, ctx.source)
 
     def accept(bc: BlockingCall) -> bool:
-        text = noqa.get(bc.call.lineno)
+        text = noqa.text(bc.call.lineno)
         # the user accepted this call where it is: chains through it are accepted too
         return not (silenced(bc.row.code or "", text) or silenced(CODE, text))
 
-    graph = CallGraph(model, ctx.max_depth, accept if noqa else None)
+    graph = CallGraph(model, ctx.max_depth, accept if noqa.present else None)
     model.shared[CODE] = (key, graph)
     return graph
 
 
-def _noqa_map(model: ModuleModel, source: str) -> dict[int, str]:
-    """Line -> the text flake8 searches for its `# noqa`, for lines that have one that may name us."""
-    key = CODE + ".noqa"
-    cached = model.shared.get(key)
-    if isinstance(cached, tuple) and cached[0] is source:
-        found: dict[int, str] = cached[1]
-        return found
-    found = {}
-    if any(_may_silence_us(m.group("codes")) for m in NOQA.finditer(source)):
-        found = {line: text for line, text in noqa_lines(source).items() if NOQA.search(text)}
-    model.shared[key] = (source, found)
+class _Noqa:
+    """The text flake8 searches for a line's `# noqa`; the file is tokenized only if it has a
+    `# noqa` that may name our codes, and only when a line is first asked about."""
+
+    def __init__(self, source: str) -> None:
+        self.source = source
+        self.present = any(_may_silence_us(m.group("codes")) for m in NOQA.finditer(source))
+        self._lines: Optional[dict[int, str]] = None
+
+    def text(self, line: int) -> Optional[str]:
+        if not self.present:
+            return None
+        if self._lines is None:
+            self._lines = noqa_lines(self.source)
+        return self._lines.get(line)
+
+
+def _noqa(model: ModuleModel, source: str) -> _Noqa:
+    cached = model.shared.get(CODE + ".noqa")
+    if isinstance(cached, _Noqa) and cached.source is source:
+        return cached
+    found = model.shared[CODE + ".noqa"] = _Noqa(source)
     return found
 
 
@@ -235,12 +246,12 @@ def _finding(model: ModuleModel, ctx: Context, coroutine: str, call: ast.Call, c
 # ------------------------------------------------------------------ the project
 def facts(model: ModuleModel, ctx: Context) -> dict[str, Any]:
     """This module's facts for the project phase (JSON-serialisable)."""
-    noqa = _noqa_map(model, ctx.source)
+    noqa = _noqa(model, ctx.source)
     return file_facts(
         model,
         graph_for(model, ctx),
         column=ctx.column,
-        site_silenced=lambda line: silenced(CODE, noqa.get(line)),
+        site_silenced=lambda line: noqa.present and silenced(CODE, noqa.text(line)),
         library=ctx.library,
     )
 
