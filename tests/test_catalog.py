@@ -84,7 +84,9 @@ CONTRACT = [
      "FAS107", "concurrent.futures.Future.result"),
     ("import threading", "lock = threading.Lock()", "lock.acquire()", "FAS107", "threading.Lock.acquire"),
     ("import threading", "ev = threading.Event()", "ev.wait()", "FAS107", "threading.Event.wait"),
-    ("import queue", "q = queue.Queue()", "q.put(x)", "FAS107", "queue.Queue.put"),
+    ("import queue", "q = queue.Queue(maxsize=10)", "q.put(x)", "FAS107", "queue.Queue(maxsize).put"),
+    ("import queue", "q = queue.Queue()", "q.get()", "FAS107", "queue.Queue.get"),
+    ("import queue", "q = queue.SimpleQueue()", "q.get()", "FAS107", "queue.SimpleQueue.get"),
     ("import threading", "t = threading.Thread(target=print)", "t.join()", "FAS107", "threading.Thread.join"),
     ("from concurrent.futures import ThreadPoolExecutor", "pool = ThreadPoolExecutor()", "pool.shutdown()",
      "FAS107", "concurrent.futures.ThreadPoolExecutor.shutdown"),
@@ -147,3 +149,11 @@ def test_safe_names_are_never_reported() -> None:
 def test_bad_user_rows_say_what_is_wrong(spec: object, message: str) -> None:
     with pytest.raises(CatalogError, match="^" + message.replace("(", r"\(").replace(")", r"\)")):
         default_catalog().extended({"mycorp.f": spec})
+
+
+def test_put_on_a_queue_that_cannot_fill_does_not_block() -> None:
+    src = (
+        "import queue\n\nq = queue.Queue()\ns = queue.SimpleQueue()\n\n"
+        "async def f(x, p: queue.Queue):\n    q.put(x)\n    s.put(x)\n    p.put(x)\n"
+    )
+    assert check_source(src, "m.py") == []

@@ -89,6 +89,13 @@ class ApiRow:
     fix: str | None = None
     # a wait that an earlier `await` in the coroutine has usually settled (fut.result() after awaiting)
     settled_by_await: bool = False
+    # the result's type when called with arguments (queue.Queue(maxsize) is bounded; Queue() is not)
+    returns_with_args: str | None = None
+
+    def result_type(self, call: ast.Call) -> str | None:
+        if self.returns_with_args and (call.args or call.keywords):
+            return self.returns_with_args
+        return self.returns
 
     @property
     def blocking(self) -> bool:
@@ -141,7 +148,7 @@ class Catalog:
     def _types(self) -> frozenset[str]:
         names = set(self.types)
         for row in self.apis.values():
-            for t in (row.returns, row.attr_type):
+            for t in (row.returns, row.attr_type, row.returns_with_args):
                 if t:
                     names.add(t)
         return frozenset(self.canonical(n) for n in names)
@@ -275,6 +282,7 @@ def _build(data: Mapping[str, Any]) -> Catalog:
             method=r.get("method"),
             fix=r.get("fix"),
             settled_by_await=r.get("settled_by_await", False),
+            returns_with_args=r.get("returns_with_args"),
         )
     return Catalog(apis=apis, uses=uses, types=types, aliases=aliases, hops=_hop_tables(data))
 

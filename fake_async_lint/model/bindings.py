@@ -116,8 +116,9 @@ class Evaluator:
         """`with X as v`: catalog objects return themselves from __enter__."""
         if isinstance(value, Instance):
             row = self.catalog.member_row(value.type, value.path + ("__enter__",)) if value.path else None
-            if row is not None and row.returns:
-                return Instance(self.catalog.canonical(row.returns))
+            result = row.result_type(call) if row is not None else None
+            if result:
+                return Instance(self.catalog.canonical(result))
             return value if not value.path else None
         return None
 
@@ -224,15 +225,17 @@ class Evaluator:
     def call_result(self, callee: object, call: ast.Call) -> object:
         if isinstance(callee, Ref):
             row = self.catalog.row(callee.qualname)
-            if row is not None and row.returns:
-                return Instance(self.catalog.canonical(row.returns))
+            result = row.result_type(call) if row is not None else None
+            if result:
+                return Instance(self.catalog.canonical(result))
             return ImportedObject(callee) if row is None and _importable(callee) else None
         if isinstance(callee, RelativeRef):
             return ImportedObject(callee)
         if isinstance(callee, Instance):
             row = self.catalog.member_row(callee.type, callee.path)
-            if row is not None and row.returns:
-                return Instance(self.catalog.canonical(row.returns))
+            result = row.result_type(call) if row is not None else None
+            if result:
+                return Instance(self.catalog.canonical(result))
             return None
         if isinstance(callee, LocalClass):
             return LocalObject(callee.node)
