@@ -38,6 +38,16 @@ def _extended(extra_json: str, safe: tuple[str, ...], hops_json: str) -> Catalog
     return default_catalog().extended(json.loads(extra_json), safe, hops=json.loads(hops_json))
 
 
+def module_context(model: ModuleModel, source: str, settings: Settings) -> Context:
+    """What every checker of one module needs besides the model."""
+    return Context(
+        path=model.path,
+        source=source,
+        library=settings.async_library or model.async_library(),
+        max_depth=settings.max_depth,
+    )
+
+
 def error_finding(path: str, err: SourceError) -> Finding:
     return Finding(
         path=path,
@@ -68,12 +78,7 @@ def analyse_tree(
         # the model's visitor recurses too: a tree that parses can still be too deep for it
         if model is None:
             model = ModuleModel(tree, catalog_for(settings), path)
-        ctx = Context(
-            path=path,
-            source=source,
-            library=settings.async_library or model.async_library(),
-            max_depth=settings.max_depth,
-        )
+        ctx = module_context(model, source, settings)
         for family in FAMILIES:
             if not any(selection.enabled(c) for c in family.codes):
                 continue
@@ -136,13 +141,7 @@ def helper_facts(source: str | bytes, path: str, settings: Settings = DEFAULT_SE
         text = decode(source) if isinstance(source, bytes) else source
         tree = parse(text, path)
         model = ModuleModel(tree, catalog_for(settings), path)
-        ctx = Context(
-            path=path,
-            source=text,
-            library=settings.async_library or model.async_library(),
-            max_depth=settings.max_depth,
-        )
-        return transitive.facts(model, ctx)
+        return transitive.facts(model, module_context(model, text, settings))
     except (SourceError, RecursionError):
         return None
     except Exception:  # a bug of ours: the chains through this file are missed, nothing else
