@@ -19,7 +19,9 @@ def rule_page(rule: Rule) -> str:
         parts += ["## Notes\n", f"{rule.notes}\n"]
     if rule.invalid or rule.valid:
         parts.append("## Tested examples\n")
-        parts.append("Each example below is run by the test suite: flagged ones must give exactly the listed findings.\n")
+        parts.append(
+            "Each example below is run by the test suite: flagged ones must give exactly the listed findings.\n"
+        )
         for ex in rule.invalid:
             where = ", ".join(f"{line}:{col}" for line, col in ex.expect)
             title = f" ({ex.title})" if ex.title else ""

@@ -6,7 +6,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-APP = '''import requests
+APP = """import requests
 import hashlib
 from mycorp import pool
 
@@ -21,7 +21,7 @@ class Svc:
 
 async def other(url):
     return await pool.offload("x", requests.post, url)
-'''
+"""
 ADVICE = "on a shared httpx.AsyncClient (fake_async_lint.client.AsyncHTTPClient) instead of a thread"
 
 

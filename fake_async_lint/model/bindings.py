@@ -116,9 +116,8 @@ class Evaluator:
         """`with X as v`: catalog objects return themselves from __enter__."""
         if isinstance(value, Instance):
             row = self.catalog.member_row(value.type, value.path + ("__enter__",)) if value.path else None
-            result = row.result_type(call) if row is not None else None
-            if result:
-                return Instance(self.catalog.canonical(result))
+            if row is not None and row.returns:
+                return Instance(self.catalog.canonical(row.returns))
             return value if not value.path else None
         return None
 

@@ -32,8 +32,7 @@ FAS100 = Rule(
         "functions and `Client` methods, and `http.client` connections. Receivers are resolved through "
         "imports, assignments, `with` blocks, `self` attributes and annotations."
     ),
-    why=_WHY_LOOP
-    + " HTTP calls are the worst case: they wait on the network for tens or thousands of milliseconds.",
+    why=_WHY_LOOP + " HTTP calls are the worst case: they wait on the network for tens or thousands of milliseconds.",
     example=(
         "import requests\n\n"
         "async def get_user(user_id):\n"
@@ -135,8 +134,7 @@ FAS100 = Rule(
             title="sync code",
         ),
         Example(
-            "import requests\n\nasync def f(url, session: requests.Session = requests.Session()):\n"
-            "    return url\n",
+            "import requests\n\nasync def f(url, session: requests.Session = requests.Session()):\n    return url\n",
             title="parameter defaults run outside the coroutine",
         ),
         Example(
@@ -168,7 +166,10 @@ FAS101 = Rule(
     ),
     valid=(
         Example("import asyncio\n\nasync def f():\n    await asyncio.sleep(1)\n"),
-        Example("import time\n\nasync def f():\n    return time.time(), time.monotonic()\n", title="time.time is not blocking"),
+        Example(
+            "import time\n\nasync def f():\n    return time.time(), time.monotonic()\n",
+            title="time.time is not blocking",
+        ),
         Example("import trio\n\nasync def f():\n    await trio.sleep(1)\n"),
         Example("async def f():\n    sleep(1)\n", title="bare name without an import"),
         Example("import time\n\nasync def f():\n    time = Clock()\n    time.sleep(1)\n", title="shadowed by a local"),
@@ -215,8 +216,7 @@ FAS102 = Rule(
             "derived objects",
         ),
         Example(
-            "import sqlite3\n\nasync def f():\n    with sqlite3.connect('db') as db:\n"
-            "        db.execute('select 1')\n",
+            "import sqlite3\n\nasync def f():\n    with sqlite3.connect('db') as db:\n        db.execute('select 1')\n",
             ((4, 10), (5, 9)),
         ),
         Example(
@@ -273,9 +273,13 @@ FAS103 = Rule(
         Example("import os\n\nasync def f():\n    os.system('ls')\n    os.waitpid(1, 0)\n", ((4, 5), (5, 5))),
     ),
     valid=(
-        Example("import asyncio\n\nasync def f():\n    p = await asyncio.create_subprocess_exec('ls')\n    await p.wait()\n"),
+        Example(
+            "import asyncio\n\nasync def f():\n    p = await asyncio.create_subprocess_exec('ls')\n    await p.wait()\n"
+        ),
         Example("import os\n\nasync def f(pid):\n    os.waitpid(pid, os.WNOHANG)\n", title="non-blocking wait"),
-        Example("import subprocess\n\nasync def f(p: subprocess.Popen):\n    return p.poll()\n", title="poll does not wait"),
+        Example(
+            "import subprocess\n\nasync def f(p: subprocess.Popen):\n    return p.poll()\n", title="poll does not wait"
+        ),
     ),
 )
 
@@ -315,8 +319,13 @@ FAS104 = Rule(
         ),
     ),
     valid=(
-        Example("import aiofiles\n\nasync def f(p):\n    async with aiofiles.open(p) as fh:\n        return await fh.read()\n"),
-        Example("import io\n\nasync def f():\n    buf = io.StringIO()\n    buf.write('x')\n    return buf.getvalue()\n", title="in-memory buffers"),
+        Example(
+            "import aiofiles\n\nasync def f(p):\n    async with aiofiles.open(p) as fh:\n        return await fh.read()\n"
+        ),
+        Example(
+            "import io\n\nasync def f():\n    buf = io.StringIO()\n    buf.write('x')\n    return buf.getvalue()\n",
+            title="in-memory buffers",
+        ),
         Example("async def f(path):\n    open = make_opener()\n    return open(path)\n", title="shadowed builtin"),
         Example("async def f(fh):\n    for line in fh:\n        print(line)\n", title="iteration is not a call"),
         Example(
@@ -346,11 +355,16 @@ FAS105 = Rule(
             "    s = socket.create_connection((ip, 80))\n    s.sendall(b'x')\n    return s.recv(10)\n",
             ((4, 10), (5, 9), (6, 5), (7, 12)),
         ),
-        Example("import smtplib\n\nasync def f(m):\n    s = smtplib.SMTP('h')\n    s.send_message(m)\n", ((4, 9), (5, 5))),
+        Example(
+            "import smtplib\n\nasync def f(m):\n    s = smtplib.SMTP('h')\n    s.send_message(m)\n", ((4, 9), (5, 5))
+        ),
     ),
     valid=(
         Example("import asyncio\n\nasync def f(h):\n    r, w = await asyncio.open_connection(h, 80)\n"),
-        Example("import smtplib\n\nasync def f():\n    return smtplib.SMTP()\n", title="SMTP() without a host does not connect"),
+        Example(
+            "import smtplib\n\nasync def f():\n    return smtplib.SMTP()\n",
+            title="SMTP() without a host does not connect",
+        ),
         Example("import socket\n\nasync def f():\n    return socket.socket()\n", title="creating a socket is not I/O"),
         Example(
             "import socket\n\nasync def f(path):\n    s = socket.socket(socket.AF_UNIX)\n    s.setblocking(False)\n"
@@ -425,7 +439,8 @@ FAS107 = Rule(
         "`queue.Queue.get()/put()/join()`, `Thread.join()` and `Executor.shutdown(wait=True)`. "
         "Non-blocking forms (`acquire(blocking=False)`, `get(block=False)`, `timeout=0`) are not flagged."
     ),
-    why=_WHY_LOOP + " Waiting for another thread from the loop thread is also a classic deadlock: the thread may need the loop to finish.",
+    why=_WHY_LOOP
+    + " Waiting for another thread from the loop thread is also a classic deadlock: the thread may need the loop to finish.",
     example=(
         "from concurrent.futures import ThreadPoolExecutor\n\npool = ThreadPoolExecutor(4)\n\n"
         "async def f(job):\n    fut = pool.submit(job)\n    return fut.result()\n"
@@ -448,7 +463,9 @@ FAS107 = Rule(
     ),
     valid=(
         Example("import asyncio\n\nlock = asyncio.Lock()\n\nasync def f():\n    await lock.acquire()\n"),
-        Example("import threading\n\nlock = threading.Lock()\n\nasync def f():\n    return lock.acquire(blocking=False)\n"),
+        Example(
+            "import threading\n\nlock = threading.Lock()\n\nasync def f():\n    return lock.acquire(blocking=False)\n"
+        ),
         Example("import queue\n\nq = queue.Queue()\n\nasync def f():\n    return q.get_nowait(), q.get(False)\n"),
         Example(
             "import asyncio\nfrom concurrent.futures import Future\n\nasync def f(fut: Future, done: asyncio.Event):\n"
@@ -470,7 +487,9 @@ FAS108 = Rule(
     invalid=(Example("async def f():\n    return input('? ')\n", ((2, 12),)),),
     valid=(
         Example("async def f(input):\n    return input('? ')\n", title="shadowed by a parameter"),
-        Example("from prompt_toolkit import PromptSession\n\nasync def f(s: PromptSession):\n    return await s.prompt_async()\n"),
+        Example(
+            "from prompt_toolkit import PromptSession\n\nasync def f(s: PromptSession):\n    return await s.prompt_async()\n"
+        ),
     ),
 )
 
