@@ -332,8 +332,14 @@ FAS204 = Rule(
         "yields to the loop. An `async def` that never awaits runs from start to end without yielding: if "
         "it does I/O, that I/O blocks the loop (see FAS1xx); if it does none, it can be a plain function."
     ),
-    example="async def build_headers(token):\n    return {'Authorization': f'Bearer {token}'}\n",
-    instead="def build_headers(token):\n    return {'Authorization': f'Bearer {token}'}\n",
+    example=(
+        "async def build_headers(token):\n    return {'Authorization': f'Bearer {token}'}\n\n"
+        "async def fetch(client, token):\n    return await client.get('/me', headers=await build_headers(token))\n"
+    ),
+    instead=(
+        "def build_headers(token):\n    return {'Authorization': f'Bearer {token}'}\n\n"
+        "async def fetch(client, token):\n    return await client.get('/me', headers=build_headers(token))\n"
+    ),
     notes=(
         "Off by default: enable it with `--select FAS204` or flake8's `--extend-select FAS204`. Expect "
         "findings on coroutines that implement an async interface whose base class the model cannot see "

@@ -33,3 +33,10 @@ def test_every_detecting_rule_has_both_kinds_of_example(rule: Rule) -> None:
         pytest.skip("FAS001 is exercised by tests/test_bad_input.py")
     assert rule.invalid, f"{rule.code} has no flagged example"
     assert rule.valid, f"{rule.code} has no clean example"
+
+
+@pytest.mark.parametrize("rule", [r for r in ALL_RULES.values() if r.code != "FAS001"], ids=lambda r: r.code)
+def test_doc_page_example_is_flagged_and_its_fix_is_clean(rule: Rule) -> None:
+    settings = Settings(select=(rule.code,))
+    assert [f.code for f in check_source(rule.example, "example.py", settings)], "the page's Example is not flagged"
+    assert check_source(rule.instead, "instead.py", settings) == [], "the page's 'Use instead' is flagged"
