@@ -11,7 +11,7 @@ import ast
 import builtins
 import enum
 from dataclasses import dataclass, field
-from typing import Iterator, Optional, Union
+from typing import Any, Callable, ClassVar, Iterator, Optional, Union
 
 from .imports import import_bindings, import_from_bindings
 from .values import LocalClass, LocalFunction, Value
@@ -125,6 +125,10 @@ class FunctionInfo:
         return isinstance(self.node, ast.AsyncFunctionDef)
 
 
+def _skip(builder: ScopeBuilder, node: ast.AST) -> None:
+    return None
+
+
 def _decorator_names(node: ast.FunctionDef | ast.AsyncFunctionDef) -> set[str]:
     names = set()
     for d in node.decorator_list:
@@ -136,8 +140,53 @@ def _decorator_names(node: ast.FunctionDef | ast.AsyncFunctionDef) -> set[str]:
     return names
 
 
+# Nodes with nothing below them that the model records: not walked at all.
+_LEAVES: tuple[type, ...] = (
+    ast.Name,
+    ast.Constant,
+    ast.expr_context,
+    ast.operator,
+    ast.unaryop,
+    ast.cmpop,
+    ast.boolop,
+    ast.alias,
+    ast.Pass,
+    ast.Break,
+    ast.Continue,
+)
+
+
 class ScopeBuilder(ast.NodeVisitor):
     """Walks a module once and records scopes, bindings, functions and calls."""
+
+    # type -> handler, filled on first sight: NodeVisitor looks the method up by name per node
+    _dispatch: ClassVar[dict[type, Callable[[ScopeBuilder, Any], None]]] = {}
+
+    def visit(self, node: ast.AST) -> None:
+        handler = self._dispatch.get(type(node))
+        if handler is None:
+            handler = self._handler_for(type(node))
+        handler(self, node)
+
+    @classmethod
+    def _handler_for(cls, kind: type) -> Callable[[ScopeBuilder, Any], None]:
+        if issubclass(kind, _LEAVES):
+            handler: Callable[[ScopeBuilder, Any], None] = _skip
+        else:
+            handler = getattr(cls, "visit_" + kind.__name__, cls.generic_visit)
+        cls._dispatch[kind] = handler
+        return handler
+
+    def generic_visit(self, node: ast.AST) -> None:
+        visit = self.visit
+        for field_name in node._fields:
+            value = getattr(node, field_name, None)
+            if isinstance(value, list):
+                for item in value:
+                    if isinstance(item, ast.AST):
+                        visit(item)
+            elif isinstance(value, ast.AST):
+                visit(value)
 
     def __init__(self, tree: ast.Module) -> None:
         self.module_scope = Scope(ScopeKind.MODULE, tree, None)
