@@ -61,6 +61,7 @@ VARIANTS = [
     Variant("threads10-session", "ThreadPoolExecutor(10) + Session", lambda n: 10),
     Variant("ours10", "AsyncHTTPClient(max_connections=10)", lambda n: 10),
     Variant("ours100", "AsyncHTTPClient(max_connections=100)", lambda n: 100),
+    Variant("ours100-ka100", "AsyncHTTPClient(max_connections=100, max_keepalive_connections=100)", lambda n: 100),
     Variant("aiohttp100", "aiohttp.ClientSession, TCPConnector(limit=100)", lambda n: 100),
     Variant("ours-warm100", "AsyncHTTPClient, warm burst of 100 on open connections", lambda n: 100),
     Variant("ours100-httpx", "AsyncHTTPClient(max_connections=100, backend='httpx')", lambda n: 100),
@@ -163,13 +164,21 @@ async def _run_threads(url: str, n: int, workers: int, session: bool, peaks: _Pe
 
 
 async def _run_ours(
-    url: str, n: int, max_connections: int, peaks: _Peaks, backend: str = "auto", warm: bool = False
+    url: str,
+    n: int,
+    max_connections: int,
+    peaks: _Peaks,
+    backend: str = "auto",
+    warm: bool = False,
+    keepalive: int | None = None,
 ) -> tuple[float, list[float]]:
     client_module = _load_client()
     options: dict[str, Any] = {"max_connections": max_connections, "backend": backend}
     if warm:
         # Every connection of the first burst stays open for the second.
-        options["max_keepalive_connections"] = max_connections
+        keepalive = max_connections
+    if keepalive is not None:
+        options["max_keepalive_connections"] = keepalive
     async with client_module.AsyncHTTPClient(**options) as http:
 
         async def one() -> None:
@@ -221,6 +230,7 @@ def _child(variant: str, url: str, n: int) -> None:
         "threads10-session": lambda: _run_threads(url, n, 10, True, peaks),
         "ours10": lambda: _run_ours(url, n, 10, peaks),
         "ours100": lambda: _run_ours(url, n, 100, peaks),
+        "ours100-ka100": lambda: _run_ours(url, n, 100, peaks, keepalive=100),
         "ours100-httpx": lambda: _run_ours(url, n, 100, peaks, backend="httpx"),
         "ours100-notrio": lambda: _run_ours(url, n, 100, peaks),
         "ours-warm100": lambda: _run_ours(url, WARM_BURST, 100, peaks, warm=True),
