@@ -9,11 +9,37 @@ The small Python API::
 
 from __future__ import annotations
 
+import importlib
+from typing import TYPE_CHECKING, Any
+
 __version__ = "0.1.0"
 
-from .config import Settings  # noqa: E402
-from .engine import Report, check_file, check_paths, check_source  # noqa: E402
-from .findings import ChainStep, Finding, Fix  # noqa: E402
+# Loaded on first use, so `import fake_async_lint.client` does not pay for the rule engine.
+_API = {
+    "Settings": "config",
+    "Report": "engine",
+    "check_file": "engine",
+    "check_paths": "engine",
+    "check_source": "engine",
+    "ChainStep": "findings",
+    "Finding": "findings",
+    "Fix": "findings",
+}
+
+if TYPE_CHECKING:
+    from .config import Settings
+    from .engine import Report, check_file, check_paths, check_source
+    from .findings import ChainStep, Finding, Fix
+
+
+def __getattr__(name: str) -> Any:
+    module = _API.get(name)
+    if module is None:
+        raise AttributeError(f"module 'fake_async_lint' has no attribute {name!r}")
+    value = getattr(importlib.import_module(f".{module}", __name__), name)
+    globals()[name] = value
+    return value
+
 
 __all__ = [
     "ChainStep",
