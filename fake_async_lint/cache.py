@@ -179,6 +179,50 @@ class Cache:
                 self._new[key] = entry
         self.save()
 
+    # -- the project phase ---------------------------------------------------------
+    def project_key(self, results: list[FileResult]) -> Optional[str]:
+        """A key for the linked findings: every scanned file's display path and content digest."""
+        parts = []
+        for r in results:
+            entry = self._entries.get(os.path.abspath(r.path))
+            if entry is None or entry[0] != r.path:
+                return None
+            parts.append((r.path, entry[5]))
+        text = json.dumps(sorted(parts), separators=(",", ":"))
+        return hashlib.blake2b(text.encode("utf-8", "surrogateescape"), digest_size=16).hexdigest()
+
+    @property
+    def _linked_file(self) -> Path:
+        return self.file.with_name("linked-" + self.file.name.removeprefix("index-"))
+
+    def linked(self, key: str) -> Optional[list[Finding]]:
+        """The project phase's findings of a run over exactly these file contents, if stored."""
+        try:
+            with open(self._linked_file, "rb") as f:
+                data = json.loads(f.read())
+            if data.get("format") != FORMAT or data.get("key") != key:
+                return None
+            return [Finding.from_dict(d) for d in data["findings"]]
+        except Exception:  # noqa: BLE001 - missing, truncated, corrupt: link again
+            return None
+
+    def store_linked(self, key: str, findings: list[Finding]) -> None:
+        payload = json.dumps(
+            {"format": FORMAT, "key": key, "findings": [_finding_json(f) for f in findings]}, separators=(",", ":")
+        )
+        try:
+            self._prepare_dir()
+            fd, tmp = tempfile.mkstemp(dir=self.directory, prefix=".tmp-", suffix=".json")
+            try:
+                with os.fdopen(fd, "w", encoding="utf-8", errors="surrogateescape") as f:
+                    f.write(payload)
+                os.replace(tmp, self._linked_file)
+            except BaseException:
+                _unlink(tmp)
+                raise
+        except OSError as e:
+            self.warning = f"cache not saved to {self.directory}: {e.strerror or e}"
+
     def save(self) -> None:
         """Write the index if anything changed, merged with what concurrent runs wrote meanwhile."""
         if not self._new:
@@ -223,7 +267,10 @@ class Cache:
             # a temporary file older than an hour belongs to a run that was killed mid-write
             if entry.name.startswith(".tmp-"):
                 cutoff = now - 3600
-            elif entry.name.startswith("index-") and entry.name != self.file.name:
+            elif entry.name.startswith(("index-", "linked-")) and entry.name not in (
+                self.file.name,
+                self._linked_file.name,
+            ):
                 cutoff = now - STALE_SECONDS
             else:
                 continue

@@ -275,12 +275,20 @@ def check_paths(
             continue
         files.append(item.path)
     results = run_files(files, settings, jobs=jobs, cache=cache, progress=progress)
-    results = complete_helpers(results, settings, jobs=jobs)
+    # the project phase depends only on the files' contents: when none changed, reuse its result
+    key = cache.project_key(results) if cache is not None else None
+    linked = cache.linked(key) if cache is not None and key is not None else None
+    if linked is None:
+        results = complete_helpers(results, settings, jobs=jobs)
     if cache is not None:  # after the helper passes, whose results are valid for the same content
         cache.finish(results)
+    if linked is None:
+        linked = link(results, settings)
+        if cache is not None and key is not None:
+            cache.store_linked(key, linked)
     for r in results:
         report.findings.extend(r.findings)
-    report.findings.extend(link(results, settings))
+    report.findings.extend(linked)
     report.findings = drop_ignored(report.findings, settings)
     report.findings.sort(key=lambda f: f.sort_key)
     return report

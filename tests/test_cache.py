@@ -68,7 +68,10 @@ def test_second_run_is_served_from_the_cache(tree: Path, capsys: pytest.CaptureF
 def test_cache_directory_layout(tree: Path, capsys: pytest.CaptureFixture[str]) -> None:
     run(capsys, "app.py")
     d = tree / CACHE_DIR_NAME
-    assert sorted(p.name for p in d.iterdir() if not p.name.startswith("index-")) == [".gitignore", "CACHEDIR.TAG"]
+    names = sorted(p.name for p in d.iterdir())
+    [index] = [n for n in names if n.startswith("index-")]
+    # the index of per-file results, and the project phase's result for the same settings
+    assert names == [".gitignore", "CACHEDIR.TAG", index, "linked-" + index.removeprefix("index-")]
     assert (d / ".gitignore").read_text() == "# created by fake-async-lint\n*\n"
     assert (d / "CACHEDIR.TAG").read_text().startswith("Signature: 8a477f597d28d172789f06886806bc55\n")
     st = os.stat(tree / "app.py")

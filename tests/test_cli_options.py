@@ -169,8 +169,18 @@ def test_progress_line_on_a_terminal() -> None:
         progress(1, 4)
         progress(4, 4)
         progress.close()
-    data = os.read(master, 4096).decode()
+    # a pty hands data back in chunks: drain it (Linux reports EIO once the closed side is empty)
+    chunks = []
+    while True:
+        try:
+            chunk = os.read(master, 4096)
+        except OSError:
+            break
+        if not chunk:
+            break
+        chunks.append(chunk)
     os.close(master)
+    data = b"".join(chunks).decode()
     assert data == (
         "\rfake-async-lint: checked 1/4 files (25%)\x1b[K\rfake-async-lint: checked 4/4 files (100%)\x1b[K\r\x1b[K"
     )
