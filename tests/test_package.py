@@ -7,7 +7,9 @@ import sys
 
 
 def test_importing_the_client_does_not_load_the_rule_engine() -> None:
-    code = "import sys, fake_async_lint.client; print(sorted(m for m in sys.modules if m.startswith('fake_async_lint')))"
+    code = (
+        "import sys, fake_async_lint.client; print(sorted(m for m in sys.modules if m.startswith('fake_async_lint')))"
+    )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "['fake_async_lint', 'fake_async_lint.client']"
 
