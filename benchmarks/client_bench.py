@@ -41,6 +41,8 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any, Callable
 
+from machine import cpu_model  # benchmarks/ is on sys.path when run as a script
+
 HERE = Path(__file__).resolve().parent
 CLIENT_PY = HERE.parent / "fake_async_lint" / "client.py"
 SERVER_PY = HERE / "client_server.py"
@@ -384,16 +386,6 @@ def _versions() -> str:
     return ", ".join(parts)
 
 
-def _cpu_model() -> str:
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or "unknown CPU"
-
-
 def _table(rows: list[Row]) -> list[str]:
     out = [
         "| variant | cap | runs | wall s | limit s | mean ms | p50 ms | p95 ms | req/s | CPU s | peak RSS MB | peak threads | TCP conns |",
@@ -518,7 +510,7 @@ def main(argv: list[str] | None = None) -> int:
         "# AsyncHTTPClient vs the fake-async pattern (loopback)",
         "",
         f"- date: {datetime.datetime.now().strftime('%Y-%m-%d %H:%M')}",
-        f"- machine: {os.cpu_count()} CPUs ({_cpu_model()}), {platform.system()} {platform.release()}",
+        f"- machine: {os.cpu_count()} CPUs ({cpu_model()}), {platform.system()} {platform.release()}",
         f"- python: {platform.python_version()} ({platform.python_implementation()})",
         f"- libraries: {_versions()}",
         f"- our client's default backend: {default_backend}",

@@ -47,6 +47,7 @@ from pathlib import Path
 from typing import IO
 
 import corpus
+from machine import cpu_model  # benchmarks/ is on sys.path when run as a script
 
 REPO_ROOT = corpus.REPO_ROOT
 DEFAULT_VENV_DIR = corpus.BENCH_DIR / ".venvs"
@@ -437,16 +438,6 @@ def target_lines(by_key: dict[str, Row]) -> list[str]:
     out = ["| target | goal | measured | result |", "|---|---|---|---|"]
     out += [f"| {n} | {g} | {m} | **{v}** |" for n, g, m, v in targets]
     return out
-
-
-def cpu_model() -> str:
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or "?"
 
 
 def git_state() -> str:
