@@ -48,6 +48,16 @@ def module_context(model: ModuleModel, source: str, settings: Settings) -> Conte
     )
 
 
+def unanalysable(path: str, err: SourceError, settings: Settings) -> list[Finding]:
+    """FAS001 for a file that cannot be analysed, if FAS001 is selected."""
+    return [error_finding(path, err)] if settings.selection.enabled("FAS001") else []
+
+
+def internal_error(exc: Exception) -> SourceError:
+    """A bug of ours, reported as FAS001 so it never hides the other files' findings."""
+    return SourceError(f"internal error: {type(exc).__name__}: {exc}")
+
+
 def error_finding(path: str, err: SourceError) -> Finding:
     return Finding(
         path=path,
@@ -109,13 +119,13 @@ def _check(source: str | bytes, path: str, settings: Settings, facts: Optional[d
             return []
         tree = parse(source, path)
     except SourceError as err:
-        return [error_finding(path, err)] if settings.selection.enabled("FAS001") else []
+        return unanalysable(path, err, settings)
     try:
         findings = analyse_tree(tree, source, path, settings, facts=facts)
     except Exception as exc:  # a bug of ours must not hide the other files' findings
         if facts is not None:
             facts.clear()
-        return [error_finding(path, SourceError(f"internal error: {type(exc).__name__}: {exc}"))]
+        return [error_finding(path, internal_error(exc))]
     if not findings or NOQA.search(source) is None:
         return findings  # nothing to silence: no need to tokenize
     return apply_noqa(findings, source)
@@ -153,7 +163,7 @@ def check_file(path: str | Path, settings: Settings = DEFAULT_SETTINGS) -> list[
     try:
         data = read_bytes(path)
     except SourceError as err:
-        return [error_finding(display, err)] if settings.selection.enabled("FAS001") else []
+        return unanalysable(display, err, settings)
     return check_source(data, display, settings)
 
 
@@ -206,7 +216,7 @@ def analyse_file(path: str, settings: Settings = DEFAULT_SETTINGS, *, helper: bo
     except SourceError as err:
         if helper:
             return FileResult(path)
-        return FileResult(path, [error_finding(path, err)] if settings.selection.enabled("FAS001") else [])
+        return FileResult(path, unanalysable(path, err, settings))
     return analyse_source(data, path, settings, helper=helper)
 
 
@@ -270,8 +280,7 @@ def check_paths(
     for item in discover(paths, settings):
         report.files += 1
         if item.error is not None:
-            if settings.selection.enabled("FAS001"):
-                report.findings.append(error_finding(item.path, item.error))
+            report.findings.extend(unanalysable(item.path, item.error, settings))
             continue
         files.append(item.path)
     results = run_files(files, settings, jobs=jobs, cache=cache, progress=progress)

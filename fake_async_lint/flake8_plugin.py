@@ -13,9 +13,8 @@ from typing import Any, ClassVar, Iterator, Sequence
 
 from . import __version__, config
 from .config import Settings
-from .engine import analyse_tree, error_finding
+from .engine import analyse_tree, error_finding, internal_error
 from .rules import DEFAULT_OFF
-from .source import SourceError
 
 
 class Plugin:
@@ -91,6 +90,6 @@ class Plugin:
         try:
             findings = analyse_tree(self.tree, source, self.filename, self.settings)
         except Exception as exc:  # never a traceback in the editor
-            findings = [error_finding(self.filename, SourceError(f"internal error: {type(exc).__name__}: {exc}"))]
+            findings = [error_finding(self.filename, internal_error(exc))]
         for f in findings:
             yield f.line, f.col - 1, f"{f.code} {f.message}", type(self)
