@@ -42,6 +42,7 @@ import random
 import ssl
 import time
 import urllib.parse
+import weakref
 from collections.abc import AsyncIterator, Collection, Mapping
 from datetime import timezone
 from types import ModuleType, TracebackType
@@ -64,6 +65,7 @@ __all__ = [
     "HTTPStatusError",
     "HTTPTimeoutError",
     "HTTPTransportError",
+    "PerLoopClient",
 ]
 
 _INSTALL_HINT = (
@@ -381,6 +383,11 @@ class AsyncHTTPClient:
             self._bk.RemoteProtocolError,
         )
 
+    @classmethod
+    def per_loop(cls, **options: Any) -> PerLoopClient:
+        """A module-level client: one ``AsyncHTTPClient(**options)`` per running event loop."""
+        return PerLoopClient(options)
+
     # -- introspection ---------------------------------------------------
 
     @property
@@ -524,6 +531,7 @@ class AsyncHTTPClient:
         retries: int | None = None,
         raise_for_status: bool | None = None,
         follow_redirects: bool | None = None,
+        auth: Any = None,
     ) -> Response:
         """Send a request and return the backend's response, body already read.
 
@@ -541,6 +549,7 @@ class AsyncHTTPClient:
                 retries when the method is not idempotent.
             raise_for_status: Per-call override of the client setting.
             follow_redirects: Per-call override of the client setting.
+            auth: Per-call authentication, as the backend takes it (``(user, password)``: basic).
 
         Raises:
             HTTPStatusError: 4xx/5xx with ``raise_for_status`` on (after retries).
@@ -578,11 +587,15 @@ class AsyncHTTPClient:
             max_retries = 0
         check = self._raise_for_status if raise_for_status is None else raise_for_status
 
+        if auth is not None:
+            options["auth"] = auth
+        wait = self._timeout if isinstance(timeout, _Unset) else timeout
+
         pool = await self._get_pool()
         if pool.concurrency is None:
-            return await self._send(pool, method, url, options, max_retries, check)
+            return await self._send(pool, method, url, options, max_retries, check, wait)
         async with pool.concurrency:
-            return await self._send(pool, method, url, options, max_retries, check)
+            return await self._send(pool, method, url, options, max_retries, check, wait)
 
     async def _send(
         self,
@@ -592,6 +605,7 @@ class AsyncHTTPClient:
         options: dict[str, Any],
         max_retries: int,
         check: bool,
+        wait: float | None = None,
     ) -> Response:
         attempt = 0
         while True:
@@ -601,7 +615,7 @@ class AsyncHTTPClient:
                     f"{method} {self._show(url)}: the client is closed", method=method, url=self._show(url)
                 )
             try:
-                response = await self._send_once(pool, method, url, options)
+                response = await self._send_once(pool, method, url, options, wait)
             except Exception as exc:
                 if self._closed:
                     # Whatever the backend raised, the cause is our aclose().
@@ -633,18 +647,31 @@ class AsyncHTTPClient:
                 )
             return cast("Response", response)
 
-    async def _send_once(self, pool: _Pool, method: str, url: str, options: dict[str, Any]) -> Any:
+    async def _send_once(
+        self, pool: _Pool, method: str, url: str, options: dict[str, Any], wait: float | None = None
+    ) -> Any:
         slots = pool.slots
         if slots is None:
             return await pool.clients[0].request(method, url, **options)
-        # Wait here, in asyncio, rather than inside the backend's pool.
-        await slots.acquire()
+        # Wait here, in asyncio, rather than inside the backend's pool; the
+        # timeout covers this wait too (as the backend's pool timeout would).
+        await self._acquire(slots, wait)
         shard = pool.take()
         try:
             return await pool.clients[shard].request(method, url, **options)
         finally:
             pool.give(shard)
             slots.release()
+
+    async def _acquire(self, slots: asyncio.Semaphore, wait: float | None) -> None:
+        """Take a connection slot, or raise the backend's ``PoolTimeout`` after ``wait`` seconds."""
+        if wait is None or not slots.locked():
+            await slots.acquire()
+            return
+        try:
+            await asyncio.wait_for(slots.acquire(), wait)
+        except asyncio.TimeoutError:
+            raise self._bk.PoolTimeout(f"no free connection within {wait:g} s") from None
 
     def _make_timeout(self, timeout: float | None) -> Any:
         connect = timeout if isinstance(self._connect_timeout, _Unset) else self._connect_timeout
@@ -691,6 +718,7 @@ class AsyncHTTPClient:
         retries: int | None = None,
         raise_for_status: bool | None = None,
         follow_redirects: bool | None = None,
+        auth: Any = None,
     ) -> Response:
         """``GET url``; see :meth:`request`."""
         return await self.request(
@@ -702,6 +730,7 @@ class AsyncHTTPClient:
             retries=retries,
             raise_for_status=raise_for_status,
             follow_redirects=follow_redirects,
+            auth=auth,
         )
 
     async def head(
@@ -713,6 +742,8 @@ class AsyncHTTPClient:
         timeout: float | None | _Unset = _UNSET,
         retries: int | None = None,
         raise_for_status: bool | None = None,
+        follow_redirects: bool | None = None,
+        auth: Any = None,
     ) -> Response:
         """``HEAD url``; see :meth:`request`."""
         return await self.request(
@@ -723,6 +754,8 @@ class AsyncHTTPClient:
             timeout=timeout,
             retries=retries,
             raise_for_status=raise_for_status,
+            follow_redirects=follow_redirects,
+            auth=auth,
         )
 
     async def options(
@@ -734,6 +767,8 @@ class AsyncHTTPClient:
         timeout: float | None | _Unset = _UNSET,
         retries: int | None = None,
         raise_for_status: bool | None = None,
+        follow_redirects: bool | None = None,
+        auth: Any = None,
     ) -> Response:
         """``OPTIONS url``; see :meth:`request`."""
         return await self.request(
@@ -744,6 +779,8 @@ class AsyncHTTPClient:
             timeout=timeout,
             retries=retries,
             raise_for_status=raise_for_status,
+            follow_redirects=follow_redirects,
+            auth=auth,
         )
 
     async def delete(
@@ -755,6 +792,8 @@ class AsyncHTTPClient:
         timeout: float | None | _Unset = _UNSET,
         retries: int | None = None,
         raise_for_status: bool | None = None,
+        follow_redirects: bool | None = None,
+        auth: Any = None,
     ) -> Response:
         """``DELETE url``; see :meth:`request`."""
         return await self.request(
@@ -765,6 +804,8 @@ class AsyncHTTPClient:
             timeout=timeout,
             retries=retries,
             raise_for_status=raise_for_status,
+            follow_redirects=follow_redirects,
+            auth=auth,
         )
 
     async def post(
@@ -780,6 +821,8 @@ class AsyncHTTPClient:
         timeout: float | None | _Unset = _UNSET,
         retries: int | None = None,
         raise_for_status: bool | None = None,
+        follow_redirects: bool | None = None,
+        auth: Any = None,
     ) -> Response:
         """``POST url``; not retried unless ``retries=`` is given; see :meth:`request`."""
         return await self.request(
@@ -794,6 +837,8 @@ class AsyncHTTPClient:
             timeout=timeout,
             retries=retries,
             raise_for_status=raise_for_status,
+            follow_redirects=follow_redirects,
+            auth=auth,
         )
 
     async def put(
@@ -809,6 +854,8 @@ class AsyncHTTPClient:
         timeout: float | None | _Unset = _UNSET,
         retries: int | None = None,
         raise_for_status: bool | None = None,
+        follow_redirects: bool | None = None,
+        auth: Any = None,
     ) -> Response:
         """``PUT url``; see :meth:`request`."""
         return await self.request(
@@ -823,6 +870,8 @@ class AsyncHTTPClient:
             timeout=timeout,
             retries=retries,
             raise_for_status=raise_for_status,
+            follow_redirects=follow_redirects,
+            auth=auth,
         )
 
     async def patch(
@@ -838,6 +887,8 @@ class AsyncHTTPClient:
         timeout: float | None | _Unset = _UNSET,
         retries: int | None = None,
         raise_for_status: bool | None = None,
+        follow_redirects: bool | None = None,
+        auth: Any = None,
     ) -> Response:
         """``PATCH url``; not retried unless ``retries=`` is given; see :meth:`request`."""
         return await self.request(
@@ -852,6 +903,8 @@ class AsyncHTTPClient:
             timeout=timeout,
             retries=retries,
             raise_for_status=raise_for_status,
+            follow_redirects=follow_redirects,
+            auth=auth,
         )
 
     async def get_json(
@@ -951,7 +1004,12 @@ class AsyncHTTPClient:
                 raise ClientClosedError(f"{method} {self._show(url)}: the client is closed")
             shard = 0
             if pool.slots is not None:
-                await stack.enter_async_context(pool.slots)
+                wait = self._timeout if isinstance(timeout, _Unset) else timeout
+                try:
+                    await self._acquire(pool.slots, wait)
+                except self._bk.PoolTimeout as exc:
+                    raise self._wrap(exc, method, url, 1) from exc
+                stack.callback(pool.slots.release)
                 shard = pool.take()
                 stack.callback(pool.give, shard)
             try:
@@ -968,6 +1026,40 @@ class AsyncHTTPClient:
                     response=response,
                 )
             yield response
+
+
+class PerLoopClient:
+    """A module-level client that is safe across event loops: one :class:`AsyncHTTPClient`
+    per running loop, made with the same options on first use in that loop.
+
+    ``http = AsyncHTTPClient.per_loop(...)`` at module level, then ``await http.get(url)`` in any
+    coroutine: every attribute is the current loop's client's. This is what
+    ``fake-async-lint fix --unsafe-fixes`` puts where a module called ``requests``; a plain
+    ``AsyncHTTPClient`` stays bound to the first loop it ran in (``asyncio.run`` twice would fail).
+    """
+
+    def __init__(self, options: dict[str, Any]) -> None:
+        AsyncHTTPClient(**options)  # check the options now, where the client is declared
+        self._options = options
+        self._clients: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, AsyncHTTPClient] = (
+            weakref.WeakKeyDictionary()
+        )
+
+    def current(self) -> AsyncHTTPClient:
+        """The running loop's client (made on first use; a closed one is replaced)."""
+        loop = asyncio.get_running_loop()
+        client = self._clients.get(loop)
+        if client is None or client.is_closed:
+            client = self._clients[loop] = AsyncHTTPClient(**self._options)
+        return client
+
+    def __getattr__(self, name: str) -> Any:
+        if name.startswith("_"):
+            raise AttributeError(name)
+        return getattr(self.current(), name)
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({', '.join(f'{k}={v!r}' for k, v in self._options.items())})"
 
 
 def _consume_exception(task: asyncio.Task[_Pool]) -> None:

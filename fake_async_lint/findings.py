@@ -19,10 +19,15 @@ class ChainStep:
 
 @dataclass(frozen=True)
 class Fix:
-    """A safe edit for a finding: replace the node's source text with `replacement`."""
+    """An edit for a finding: replace the node's source text with `replacement`.
+
+    `applicability` follows ruff: "safe" fixes keep the program's meaning and are applied by
+    `fix`; "unsafe" ones may change it in corner cases and are applied only with `--unsafe-fixes`.
+    """
 
     replacement: str
     rule: str = ""  # the ast-grep template that produced it, for the record
+    applicability: str = "safe"  # "safe" or "unsafe"
 
 
 @dataclass(frozen=True)
