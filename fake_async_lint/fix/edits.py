@@ -90,6 +90,22 @@ def _await_context(node: Any) -> Optional[str]:
     return None
 
 
+def _keeping_comments(node: Any, replacement: str, rule: str) -> str:
+    """A template's `($$$ARGS)` filled with the call's own argument list, as written: the
+    comments and line breaks inside it survive (the finding's replacement joins bare arguments)."""
+    if "($$$ARGS)" not in rule or rule.count("$$$ARGS") != 1:
+        return replacement
+    while node.kind() != "call":  # the outermost node at the range may be the statement around it
+        children = [c for c in node.children() if c.range() == node.range()]
+        if not children:
+            return replacement
+        node = children[0]
+    arguments = node.field("arguments")
+    if arguments is None or arguments.kind() != "argument_list" or "#" not in arguments.text():
+        return replacement
+    return rule.replace("($$$ARGS)", arguments.text())
+
+
 def apply_fixes(text: str, findings: Sequence[Finding]) -> Outcome:
     """Apply every finding's `fix` that is safe here; refuse the lot if the result would not parse."""
     sgroot = load_sgroot()
@@ -111,7 +127,7 @@ def apply_fixes(text: str, findings: Sequence[Finding]) -> Outcome:
         if any(span[0] < e and s < span[1] for s, e in taken):
             out.skipped.append((f, "overlaps another fix"))
             continue
-        replacement = f.fix.replacement
+        replacement = _keeping_comments(node, f.fix.replacement, f.fix.rule)
         if replacement.startswith("await "):
             why = _await_context(node)
             if why is not None:
