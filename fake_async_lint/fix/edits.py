@@ -33,6 +33,9 @@ def load_sgroot() -> Any:
     return SgRoot
 
 
+Applied = tuple[Finding, str, str]  # a finding, its fix's applicability ("safe"/"unsafe"), the kind of rewrite
+
+
 @dataclass
 class Outcome:
     """What fixing one text did: the new text, the findings fixed, and why others were not."""
@@ -42,10 +45,13 @@ class Outcome:
     skipped: list[tuple[Finding, str]] = field(default_factory=list)
     # set when the edited text would not parse: nothing was applied
     refused: Optional[str] = None
+    applied: list[Applied] = field(default_factory=list)
+    available: list[Applied] = field(default_factory=list)  # unsafe fixes not applied
+    kinds: list[str] = field(default_factory=list)  # one entry per unsafe rewrite and clean-up made
 
     @property
     def changed(self) -> bool:
-        return bool(self.fixed)
+        return bool(self.fixed) or bool(self.kinds)
 
 
 def line_starts(text: str) -> list[int]:
@@ -142,7 +148,7 @@ def apply_fixes(text: str, findings: Sequence[Finding]) -> Outcome:
     if not edits:
         return out
     new_text = root.commit_edits(edits)
-    reason = _breaks(text, new_text)
+    reason = breaks(text, new_text)
     if reason is not None:
         return Outcome(text, skipped=[(f, "the result would not parse") for f in candidates], refused=reason)
     out.text = new_text
@@ -160,7 +166,7 @@ def _problem(text: str, *, full: bool) -> Optional[str]:
     return None
 
 
-def _breaks(before: str, after: str) -> Optional[str]:
+def breaks(before: str, after: str) -> Optional[str]:
     """Why `after` is worse than `before`: it does not parse, or no longer compiles."""
     problem = _problem(after, full=False)
     if problem is None and _problem(before, full=True) is None:
