@@ -184,6 +184,17 @@ class Planner:
         parent = self.parents.get(node)
         return f"(await {text})" if isinstance(parent, _TIGHT_PARENTS) else f"await {text}"
 
+    def append_arguments(self, last: ast.AST, extras: list[str]) -> Edit:
+        """Arguments added after `last`: on a line of their own when the call ends with a trailing comma."""
+        end = self.t.end(last)
+        m = re.match(r",[ \t]*(\r\n|\r|\n)", self.t.text[end:])
+        if m is not None:
+            line = self.t.text[self.t.starts[last.lineno - 1] :]  # type: ignore[attr-defined]
+            indent = line[: len(line) - len(line.lstrip(" "))]
+            at = end + m.end()
+            return Edit(at, at, f"{indent}{', '.join(extras)},{m.group(1)}")
+        return Edit(end, end, ", " + ", ".join(extras))
+
     def client(self) -> str:
         """The module client's name, declared once (reused if an earlier run declared it)."""
         if self._client is not None:
@@ -475,8 +486,7 @@ class RequestsMigration:
         extras = self.extras(hc) + (["raise_for_status=True"] if absorbed else [])
         edits = [Edit(t.start(call.func), t.end(call.func), f"{p.client()}.{verb}")] + self.renames(hc) + use_edits
         if extras:
-            last = (call.args + [k for k in call.keywords])[-1]
-            edits.append(Edit(t.end(last), t.end(last), ", " + ", ".join(extras)))
+            edits.append(p.append_arguments((call.args + [k for k in call.keywords])[-1], extras))
         start, end = t.start(call), t.end(call)
         if isinstance(p.parents.get(call), _TIGHT_PARENTS):
             edits += [Edit(start, start, "(await "), Edit(end, end, ")")]
@@ -530,15 +540,14 @@ class RequestsMigration:
         if why is not None:
             self.plan.skipped.append((f, why))
             return
-        args_text = self._args_text(inner, hc, pos, kws)
         extras = self.extras(hc) + (["raise_for_status=True"] if absorbed else [])
-        args_text = ", ".join([a for a in [args_text] + extras if a])
+        args_text = self._args_text(inner, hc, pos, kws, extras, hop)
         key = self._pool_key(executor, fn)
         if isinstance(key, str) and key.startswith("!"):
             self.plan.skipped.append((f, key[1:]))
             return
         receiver = p.client() if key is None else p.t.src(executor) if executor is not None else ""
-        edit = Edit(p.t.start(hop), p.t.end(hop), f"{receiver}.{verb}({args_text})")
+        edit = Edit(p.t.start(hop), p.t.end(hop), f"{receiver}.{verb}{args_text}")
         if key is None:
             self.plan.rewrites.append(Rewrite("thread-hop", [edit] + use_edits, f))
         else:
@@ -568,19 +577,33 @@ class RequestsMigration:
             return extra_args, extra_kw, None
         return "the wrapped callable is not requests' function, a lambda or functools.partial"
 
-    def _args_text(self, inner: Optional[ast.Call], hc: HttpCall, pos: list[ast.expr], kws: list[ast.keyword]) -> str:
+    def _args_text(
+        self,
+        inner: Optional[ast.Call],
+        hc: HttpCall,
+        pos: list[ast.expr],
+        kws: list[ast.keyword],
+        extras: list[str],
+        hop: ast.Call,
+    ) -> str:
+        """The new call's parenthesised arguments. One call's (a lambda's) are kept as written,
+        comments and layout included, keywords renamed and dedented to where the hop was."""
         t = self.p.t
         items: list[ast.AST] = [*pos, *kws]
-        if not items:
-            return ""
-        if inner is not None:  # one call's arguments, as written (comments kept), keywords renamed
-            start, end = t.start(items[0]), t.end(items[-1])
-            edits = sorted(self.renames(hc), key=lambda e: e.start, reverse=True)
-            text = t.text[start:end]
-            for e in edits:
-                text = text[: e.start - start] + e.text + text[e.end - start :]
-            return text
-        return ", ".join([t.src(a) for a in pos] + [self.keyword_text(k) for k in kws])
+        if inner is None or not items:
+            texts = [t.src(a) for a in pos] + [self.keyword_text(k) for k in kws] + extras
+            return "(" + ", ".join(texts) + ")"
+        start, end = t.end(inner.func), t.end(inner)
+        edits = self.renames(hc)
+        if extras:
+            edits.append(self.p.append_arguments(items[-1], extras))
+        text = apply_edits(t.text[start:end], [Edit(e.start - start, e.end - start, e.text) for e in edits])
+        shift = _indent(t, inner.lineno) - _indent(t, hop.lineno)
+        if shift > 0 and inner.lineno != inner.end_lineno:
+            lines = text.splitlines(True)
+            pad = " " * shift
+            text = lines[0] + "".join(ln[shift:] if ln.startswith(pad) else ln for ln in lines[1:])
+        return text
 
     def _pool_key(self, executor: Optional[ast.expr], fn: ast.AST) -> Optional[str]:
         """None: the default executor (the module client); a key for a pool this module makes;
@@ -649,6 +672,10 @@ class RequestsMigration:
             )
             opts = CLIENT_OPTIONS + (f", max_concurrency={p.t.src(cap)}" if cap is not None else "")
             new = f"{p.client_class()}.per_loop({opts})"
+            indent = _indent(p.t, pool_call.lineno)
+            line_start = p.t.starts[pool_call.lineno - 1]
+            if p.t.start(pool_call) - line_start + len(new) > 100:
+                new = f"{p.client_class()}.per_loop(\n{' ' * (indent + 4)}{opts}\n{' ' * indent})"
             span = (p.t.start(pool_call), p.t.end(pool_call))
             self.plan.rewrites.append(Rewrite("thread-pool", [Edit(*span, new)], pool_findings.get(span)))
             for f, _hop, _hc, _aw, _verb, edits in hops:
@@ -673,6 +700,11 @@ class RequestsMigration:
                 if isinstance(node, (ast.Global, ast.Nonlocal)) and name in node.names:
                     return node.lineno
         return None
+
+
+def _indent(t: Text, lineno: int) -> int:
+    line = t.text[t.starts[lineno - 1] :].split("\n", 1)[0]
+    return len(line) - len(line.lstrip(" "))
 
 
 # -- nested loops and subprocesses ---------------------------------------------------------
