@@ -13,6 +13,7 @@ Routes:
     /script/<key>        the next scripted reply for <key>, then 200 when the script runs out
     /set-cookie          200 with a Set-Cookie header
     /bytes?n=100000      n bytes of "x"
+    /redirect?to=/echo   302 to that path
     /rest/v1/<table>     a one-row JSON list echoing the request (PostgREST-shaped)
 """
 
@@ -33,6 +34,7 @@ import pytest
 
 _REASONS = {
     200: "OK",
+    302: "Found",
     404: "Not Found",
     429: "Too Many Requests",
     500: "Internal Server Error",
@@ -201,6 +203,8 @@ class LocalServer:
             # Enough PostgREST for the Supabase examples: echo what was asked.
             row = {"table": path[len("/rest/v1/") :], "method": method, "query": query, "body": body.decode()}
             return Reply(200, {"Content-Type": "application/json"}, json.dumps([row]).encode())
+        if path == "/redirect":
+            return Reply(302, {"Location": query.get("to", "/ok")}, b"moved")
         if path == "/bytes":
             return Reply(200, body=b"x" * int(query.get("n", "100000")))
         return Reply(404, body=b"no route")
