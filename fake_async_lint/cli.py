@@ -1,4 +1,4 @@
-"""The standalone command: `fake-async-lint check|fix|rules|explain`. A thin front end."""
+"""The standalone command: `fake-async-lint check|fix|plan|rules|explain`. A thin front end."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any, Callable, Optional, Sequence
 
 from . import __version__, config
+from . import plan as plan_command
 from .cache import Cache, default_dir
 from .config import ConfigError, Settings
 from .docs import rule_page
@@ -118,6 +119,7 @@ def _parser() -> argparse.ArgumentParser:
     check = sub.add_parser("check", help="report findings in files and directories")
     _add_check_options(check)
     fix_command.add_parser(sub)
+    plan_command.add_parser(sub)
 
     sub.add_parser("rules", help="list the rule codes with one-line summaries")
 
@@ -254,6 +256,8 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
             return _run_explain(args.code)
         if args.command == "fix":
             return fix_command.run(args)
+        if args.command == "plan":
+            return plan_command.run(args)
     except ConfigError as e:
         print(f"fake-async-lint: {e}", file=sys.stderr)
         return EXIT_USAGE
