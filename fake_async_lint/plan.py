@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any, Iterable, Optional, Sequence
 
 from .config import Settings
-from .engine import catalog_for, check_paths
+from .engine import catalog_for
 from .findings import Finding
 from .source import SourceError, decode, parse, read_bytes
 
@@ -30,9 +30,7 @@ CPU_ADVICE = (
     "work without a native async API (CPU, or a sync-only library): keep the pool, it is not fake async; "
     "for pure-Python CPU work a ProcessPoolExecutor uses more than one core"
 )
-MIXED_ADVICE = (
-    "both: move the I/O hops to native awaits, keep this pool for the rest only, and size it for that work"
-)
+MIXED_ADVICE = "both: move the I/O hops to native awaits, keep this pool for the rest only, and size it for that work"
 UNUSED_ADVICE = "no hop through it was found in the scanned files: check where it is used"
 
 
@@ -184,9 +182,30 @@ class _Defs:
 
 
 # -- the plan ---------------------------------------------------------------------------------
-def build_plan(findings: Sequence[Finding], settings: Settings, files: Iterable[str] = ()) -> MigrationPlan:
-    """The plan for these findings (what `check_paths` returned); `files` are scanned for thread pools."""
+@dataclass(frozen=True)
+class Link:
+    """One function's first step towards blocking I/O, from the project's call graph: the call at
+    path:line:col inside it goes to the function whose own step is `next` (None: the call is the
+    blocking API itself)."""
+
+    path: str
+    line: int
+    col: int
+    next: Optional[tuple[str, int, int]] = None
+
+
+def build_plan(
+    findings: Sequence[Finding],
+    settings: Settings,
+    files: Iterable[str] = (),
+    links: Iterable[Link] = (),
+) -> MigrationPlan:
+    """The plan for these findings (what `check_paths` returned) and the project's links (every
+    function a coroutine reaches that blocks, not only the one chain each finding shows); `files`
+    are scanned for thread pools and bound what is planned (a library's functions are not)."""
     plan = MigrationPlan()
+    files = list(files)
+    project_files = set(files)
     defs = _Defs()
     functions: dict[str, PlanFunction] = {}
     coroutines: dict[tuple[str, str], Caller] = {}
@@ -206,7 +225,9 @@ def build_plan(findings: Sequence[Finding], settings: Settings, files: Iterable[
         blocking = Blocking(f.api or steps[-1].name, steps[-1].path, steps[-1].line, steps[-1].col)
         root = defs.enclosing(f.path, f.line)
         caller = Caller(root[0] if root else f.coroutine, f.path, f.line, f.col, True)
-        coroutines.setdefault((f.path, caller.qualname), Caller(caller.qualname, f.path, root[1] if root else 0, 0, True))
+        coroutines.setdefault(
+            (f.path, caller.qualname), Caller(caller.qualname, f.path, root[1] if root else 0, 0, True)
+        )
         previous: Optional[PlanFunction] = None
         for i in range(len(steps) - 1):
             fn = function(steps[i + 1].path, steps[i + 1].line, steps[i].name)
@@ -223,22 +244,94 @@ def build_plan(findings: Sequence[Finding], settings: Settings, files: Iterable[
             if previous is not None and fn.id not in previous.calls and fn.id != previous.id:
                 previous.calls.append(fn.id)
             previous = fn
+    by_site = {(f.path, f.line): f.api for f in findings if f.api}
+    for f in findings:
+        if f.code == "FAS300" and f.chain:
+            last = f.chain[-1]
+            by_site[(last.path, last.line)] = f.api or last.name
+    link_of = {(lk.path, lk.line, lk.col): lk for lk in links}
+    for lk in link_of.values():
+        if project_files and lk.path not in project_files:
+            continue
+        fn = function(lk.path, lk.line, "?")
+        if fn.line == 0:
+            continue
+        if lk.next is None:
+            api = by_site.get((lk.path, lk.line)) or _call_text(lk.path, lk.line, lk.col) or "?"
+            if all((b.path, b.line) != (lk.path, lk.line) for b in fn.forced_by):
+                fn.forced_by.append(Blocking(api, lk.path, lk.line, lk.col))
+            continue
+        nxt = link_of.get(lk.next)
+        if nxt is None or (project_files and nxt.path not in project_files):
+            # a library function that blocks: it forces this one, it is not planned
+            api = _call_text(lk.path, lk.line, lk.col) or "?"
+            if all((b.path, b.line) != (lk.path, lk.line) for b in fn.forced_by):
+                fn.forced_by.append(Blocking(api, lk.path, lk.line, lk.col))
+            continue
+        next_fn = function(nxt.path, nxt.line, "?")
+        if next_fn.line == 0 or next_fn is fn:
+            continue
+        if next_fn.id not in fn.calls:
+            fn.calls.append(next_fn.id)
+        if all((c.path, c.line, c.col) != (lk.path, lk.line, lk.col) for c in next_fn.callers):
+            next_fn.callers.append(Caller(fn.qualname, lk.path, lk.line, lk.col, False))
     # calls between planned functions that no reported chain went through (fetch_team -> fetch_user)
     for fn in list(functions.values()):
         for name, call in defs.direct_calls(fn.path, fn.qualname):
-            callee = functions.get(f"{fn.path}:{name}")
-            if callee is None or callee is fn:
+            target = functions.get(f"{fn.path}:{name}")
+            if target is None or target is fn:
                 continue
-            if callee.id not in fn.calls:
-                fn.calls.append(callee.id)
-            site = (fn.path, call.lineno, call.col_offset + 1)
-            if all((c.path, c.line, c.col) != site for c in callee.callers):
-                callee.callers.append(Caller(fn.qualname, *site, False))
+            if target.id not in fn.calls:
+                fn.calls.append(target.id)
+            line, col = call.lineno, call.col_offset + 1
+            if all((c.path, c.line, c.col) != (fn.path, line, col) for c in target.callers):
+                target.callers.append(Caller(fn.qualname, fn.path, line, col, False))
+    _inherit_blocking(functions)
     plan.functions = bottom_up(functions)
     plan.coroutines = sorted(coroutines.values(), key=lambda c: (c.path, c.line, c.qualname))
     plan.thread_pools = thread_pools(findings, files)
     plan.libraries = libraries(findings, settings)
     return plan
+
+
+def _inherit_blocking(functions: dict[str, PlanFunction]) -> None:
+    """A function with no blocking call of its own is forced by what its callees are forced by."""
+    done: set[str] = set()
+
+    def visit(fn: PlanFunction, seen: set[str]) -> list[Blocking]:
+        if fn.id in done or fn.id in seen:
+            return fn.forced_by
+        seen.add(fn.id)
+        for callee in fn.calls:
+            if callee in functions:
+                for b in visit(functions[callee], seen):
+                    if all((x.api, x.path, x.line) != (b.api, b.path, b.line) for x in fn.forced_by):
+                        fn.forced_by.append(b)
+        done.add(fn.id)
+        return fn.forced_by
+
+    for fn in list(functions.values()):
+        visit(fn, set())
+    for fn in functions.values():
+        fn.forced_by.sort(key=lambda b: (b.path, b.line, b.col))
+
+
+def _call_text(path: str, line: int, col: int) -> Optional[str]:
+    """The called name at path:line:col (1-based column), as written: `requests.get`."""
+    try:
+        tree = parse(decode(read_bytes(path)), path)
+    except (SourceError, RecursionError, ValueError):
+        return None
+    found = [
+        node
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Call) and node.lineno == line and node.col_offset + 1 == col
+    ]
+    if not found:
+        return None
+    # `requests.get(url).json()`: both calls start here; the blocking one is the innermost
+    inner = min(found, key=lambda n: (n.end_lineno or 0, n.end_col_offset or 0))
+    return ast.unparse(inner.func)
 
 
 def bottom_up(functions: dict[str, PlanFunction]) -> list[PlanFunction]:
@@ -341,8 +434,17 @@ def libraries(findings: Sequence[Finding], settings: Settings) -> list[Library]:
     catalog = catalog_for(settings)
     by_name: dict[str, set[str]] = {}
     for f in findings:
-        if not f.api or f.code not in ("FAS100", "FAS102", "FAS103", "FAS104", "FAS105", "FAS106", "FAS109",
-                                       "FAS200", "FAS300"):
+        if not f.api or f.code not in (
+            "FAS100",
+            "FAS102",
+            "FAS103",
+            "FAS104",
+            "FAS105",
+            "FAS106",
+            "FAS109",
+            "FAS200",
+            "FAS300",
+        ):
             continue
         row = catalog.row(catalog.canonical(f.api))
         if row is None and "." in f.api:
@@ -359,11 +461,26 @@ def libraries(findings: Sequence[Finding], settings: Settings) -> list[Library]:
 
 
 def plan_paths(paths: Sequence[str | Path], settings: Settings, *, jobs: int = 1) -> MigrationPlan:
+    """Check `paths` as `check` does (FAS300's project phase included) and plan from the result."""
+    from .config import drop_ignored
     from .discovery import discover
+    from .engine import complete_helpers, link, wants_facts
+    from .rules import transitive
+    from .runner import run_files
 
-    report = check_paths(paths, settings, jobs=jobs)
     files = [item.path for item in discover(paths, settings) if item.error is None]
-    return build_plan(report.findings, settings, files)
+    results = complete_helpers(run_files(files, settings, jobs=jobs), settings, jobs=jobs)
+    findings = [f for r in results for f in r.findings] + link(results, settings)
+    findings = sorted(drop_ignored(findings, settings), key=lambda f: f.sort_key)
+    links: list[Link] = []
+    if wants_facts(settings):
+        project = transitive.project_of([(r.path, r.facts) for r in results], settings.max_depth)
+        chains = project.chains()
+        where = {node: (project.paths[node[0]], lk.line, lk.col) for node, lk in chains.items()}
+        for node, lk in chains.items():
+            path, line, col = where[node]
+            links.append(Link(path, line, col, where.get(lk.next) if lk.next is not None else None))
+    return build_plan(findings, settings, files, links)
 
 
 # -- output ------------------------------------------------------------------------------------
@@ -395,7 +512,11 @@ def mermaid(plan: MigrationPlan) -> str:
         lines.append(f'    {node("api:" + api)}[/"{_mermaid_label(api)}()"/]')
     for fn in plan.functions:
         for caller in fn.callers:
-            src = ("co:" + caller.path + ":" + caller.qualname) if caller.is_coroutine else f"{caller.path}:{caller.qualname}"
+            src = (
+                ("co:" + caller.path + ":" + caller.qualname)
+                if caller.is_coroutine
+                else f"{caller.path}:{caller.qualname}"
+            )
             if src.startswith("co:") or src in ids:
                 edge = f"    {node(src)} --> {node(fn.id)}"
                 if edge not in edges:
@@ -510,6 +631,9 @@ def run(args: Any) -> int:
         sys.stdout.write(text)
         sys.stdout.flush()
     n = len(plan.functions)
-    print(f"Planned {n} function{'s' if n != 1 else ''} and {len(plan.thread_pools)} thread pool"
-          f"{'s' if len(plan.thread_pools) != 1 else ''}.", file=sys.stderr)
+    print(
+        f"Planned {n} function{'s' if n != 1 else ''} and {len(plan.thread_pools)} thread pool"
+        f"{'s' if len(plan.thread_pools) != 1 else ''}.",
+        file=sys.stderr,
+    )
     return 0

@@ -22,9 +22,9 @@ from ..engine import check_source
 from ..findings import Finding
 from ..source import SourceError
 from .edits import INSTALL_HINT, Applied, FixUnavailable, Outcome, apply_fixes, breaks, load_sgroot
-from .unsafe import apply_edits as apply_unsafe
-from .unsafe import non_overlapping, plan_unsafe, remove_unused_imports, remove_unused_loops
 from .files import encode, read_source, write_atomic
+from .unsafe import Rewrite, non_overlapping, plan_unsafe, remove_unused_imports, remove_unused_loops
+from .unsafe import apply_edits as apply_unsafe
 
 __all__ = [
     "INSTALL_HINT",
@@ -123,7 +123,8 @@ def fix_text(text: str, path: str, settings: Settings, *, unsafe: bool = False) 
             if not step.changed:
                 break
             continue
-        chosen, rejected = [], []
+        chosen: list[Rewrite] = []
+        rejected: list[Rewrite] = []
         for rewrite, ok in non_overlapping(plan.rewrites):
             (chosen if ok else rejected).append(rewrite)
         out.skipped += plan.skipped + [(r.finding, "overlaps another fix") for r in rejected if r.finding]

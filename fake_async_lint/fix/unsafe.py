@@ -388,7 +388,11 @@ class RequestsMigration:
             and len(parent.targets) == 1
             and isinstance(parent.targets[0], ast.Name)
         ):
-            return "the response leaves the expression (returned, passed on or stored) as a requests.Response", [], False
+            return (
+                "the response leaves the expression (returned, passed on or stored) as a requests.Response",
+                [],
+                False,
+            )
         name = parent.targets[0].id
         edits: list[Edit] = []
         absorbed = False
@@ -446,7 +450,11 @@ class RequestsMigration:
                 text = f"({text})"
             return None, [Edit(p.t.start(attr), p.t.end(attr), text)], False
         if attr.attr not in _SAME_ATTRS:
-            return f"`.{attr.attr}` of a requests.Response has no same-named equivalent on the client's response", [], False
+            return (
+                f"`.{attr.attr}` of a requests.Response has no same-named equivalent on the client's response",
+                [],
+                False,
+            )
         if attr.attr == "json":
             call = p.parents.get(attr)
             if not (isinstance(call, ast.Call) and call.func is attr and not call.args and not call.keywords):
@@ -475,8 +483,9 @@ class RequestsMigration:
         fn = p.scope_of(call)
         assert fn is not None
         hc = HttpCall(verb, call.args[0] if verb == "request" and call.args else None, list(call.args), call.keywords)
-        why = self.check_args(hc) or ("the call sits in a try block whose handlers expect requests' exceptions"
-                                       if p.in_try(call, fn) else None)
+        why = self.check_args(hc) or (
+            "the call sits in a try block whose handlers expect requests' exceptions" if p.in_try(call, fn) else None
+        )
         if why is None:
             why, use_edits, absorbed = self.uses(call, fn)
         if why is not None:
@@ -533,8 +542,9 @@ class RequestsMigration:
             return
         pos, kws, inner = parts
         hc = HttpCall(verb, pos[0] if verb == "request" and pos else None, pos, kws)
-        why = self.check_args(hc) or ("the hop sits in a try block whose handlers expect requests' exceptions"
-                                       if p.in_try(hop, fn) else None)
+        why = self.check_args(hc) or (
+            "the hop sits in a try block whose handlers expect requests' exceptions" if p.in_try(hop, fn) else None
+        )
         if why is None:
             why, use_edits, absorbed = self.uses(awaited, fn)
         if why is not None:
@@ -620,11 +630,7 @@ class RequestsMigration:
                         self.pools[f"name:{executor.id}"] = (stmt.value, p.tree)  # type: ignore[assignment]
                         return f"name:{executor.id}"
             return "!the executor is not a ThreadPoolExecutor made at module level here"
-        if (
-            isinstance(executor, ast.Attribute)
-            and isinstance(executor.value, ast.Name)
-            and executor.value.id == "self"
-        ):
+        if isinstance(executor, ast.Attribute) and isinstance(executor.value, ast.Name) and executor.value.id == "self":
             cls = p.parents.get(fn)
             if not isinstance(cls, ast.ClassDef):
                 return "!the executor is not a ThreadPoolExecutor this class makes"
@@ -665,10 +671,14 @@ class RequestsMigration:
             other = self._other_use(key, scope, hop_executors)
             if other is not None:
                 for f, *_ in hops:
-                    self.plan.skipped.append((f, f"the thread pool is also used at line {other}: its cap would be lost"))
+                    self.plan.skipped.append(
+                        (f, f"the thread pool is also used at line {other}: its cap would be lost")
+                    )
                 continue
-            cap = pool_call.args[0] if pool_call.args else next(
-                (k.value for k in pool_call.keywords if k.arg == "max_workers"), None
+            cap = (
+                pool_call.args[0]
+                if pool_call.args
+                else next((k.value for k in pool_call.keywords if k.arg == "max_workers"), None)
             )
             opts = CLIENT_OPTIONS + (f", max_concurrency={p.t.src(cap)}" if cap is not None else "")
             new = f"{p.client_class()}.per_loop({opts})"

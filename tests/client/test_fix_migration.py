@@ -260,7 +260,7 @@ def test_pool_becomes_a_client_with_its_cap(tmp_path: Path, server: Any, capsys:
     text = after.read_text()
     assert "POOL = AsyncHTTPClient.per_loop(" in text and "max_concurrency=2\n)" in text
     assert "ThreadPoolExecutor" not in text and "loop = " not in text
-    assert "r = await POOL.get(base + \"/delay\", params={\"s\": \"0.05\"})" in text
+    assert 'r = await POOL.get(base + "/delay", params={"s": "0.05"})' in text
     for path in (before, after):
         server.reset()
         assert _run(path, server.url) == [200] * 8
@@ -311,7 +311,7 @@ def test_subprocess_run_becomes_create_subprocess_exec(tmp_path: Path, capsys: p
     ).lstrip()
     before, after, _ = _migrate(tmp_path, source, capsys)
     text = after.read_text()
-    assert "await (await asyncio.create_subprocess_exec(sys.executable, \"-c\", " in text
+    assert 'await (await asyncio.create_subprocess_exec(sys.executable, "-c", ' in text
     assert "import asyncio\n" in text and "import subprocess" not in text
     assert _run(before, "") == _run(after, "") == (3, 5)
     assert marker.read_text() == "xx"
@@ -345,7 +345,10 @@ SKIPS = {
         "async def f(u):\n    try:\n        requests.get(u)\n    except requests.RequestException:\n        pass\n",
         "try block whose handlers expect requests' exceptions",
     ),
-    "positional-params": ("async def f(u):\n    requests.get(u, {'a': 1})\n", "positional arguments other than the URL"),
+    "positional-params": (
+        "async def f(u):\n    requests.get(u, {'a': 1})\n",
+        "positional arguments other than the URL",
+    ),
     "kwargs": ("async def f(u, **kw):\n    requests.get(u, **kw)\n", "`**kwargs` cannot be checked"),
     "hop-not-awaited": (
         "import asyncio\nimport requests\n\nasync def f(u):\n    fut = asyncio.get_running_loop().run_in_executor(None, requests.get, u)\n"
