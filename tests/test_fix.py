@@ -125,7 +125,10 @@ def test_diff_prints_a_unified_diff_and_writes_nothing(module: Path, capsys: pyt
     code, out, err = run(capsys, "--diff", str(module))
     assert out == DIFF.format(p=str(module).lstrip("/"))
     assert module.read_text() == BEFORE
-    assert err == "Would fix 5 findings in 1 file (1 remaining).\n"
+    assert err == (
+        f"{module}:11:13: FAS101 not fixed: `await` cannot go there (inside a generator expression)\n"
+        "Would fix 5 findings in 1 file (1 remaining).\n"
+    )
     assert code == 1
 
 

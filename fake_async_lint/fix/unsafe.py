@@ -251,7 +251,9 @@ class Planner:
                 continue
             break
         if anchor is None:
-            return 0
+            # after a shebang, an encoding cookie and header comments: they must stay on top
+            m = re.match(r"(?:[ \t]*(?:#[^\r\n]*)?(?:\r\n|\r|\n))*", self.t.text)
+            return m.end() if m else 0
         span = self.t.statement_lines(anchor)
         return span[1] if span is not None else self.t.end(anchor)
 
@@ -790,8 +792,11 @@ def plan_unsafe(text: str, findings: Sequence[Finding]) -> Plan:
         return plan
     p = Planner(text, tree, findings)
     http = RequestsMigration(p, plan)
+    other_loop = _other_event_loop(tree)
     for f in sorted(candidates, key=lambda f: (f.line, f.col, f.code)):
-        if f.code == "FAS100" and f.api.startswith("requests."):
+        if f.code in ("FAS100", "FAS200") and f.api.startswith("requests.") and other_loop:
+            plan.skipped.append((f, f"the module uses {other_loop}; the reference client is asyncio only"))
+        elif f.code == "FAS100" and f.api.startswith("requests."):
             http.direct(f)
         elif f.code == "FAS200" and f.api.startswith("requests."):
             http.hop(f)
@@ -809,6 +814,19 @@ def plan_unsafe(text: str, findings: Sequence[Finding]) -> Plan:
     if plan.rewrites:
         plan.rewrites.append(Rewrite("module", p.module_edits))
     return plan
+
+
+def _other_event_loop(tree: ast.Module) -> Optional[str]:
+    for node in ast.walk(tree):
+        names = []
+        if isinstance(node, ast.Import):
+            names = [a.name.split(".")[0] for a in node.names]
+        elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+            names = [node.module.split(".")[0]]
+        for name in names:
+            if name in ("trio", "anyio", "curio", "twisted", "gevent"):
+                return name
+    return None
 
 
 def apply_edits(text: str, edits: Sequence[Edit]) -> str:
@@ -866,6 +884,8 @@ def remove_unused_imports(before: str, after: str) -> tuple[str, int]:
         return after, 0
     used_before, used_after = _loads(old), _loads(new)
     keep = _exported(new)
+    # a name still written in a string (an annotation, a doctest) is kept
+    strings = " ".join(n.value for n in ast.walk(new) if isinstance(n, ast.Constant) and isinstance(n.value, str))
     t = Text(after)
     edits: list[Edit] = []
     removed = 0
@@ -877,8 +897,11 @@ def remove_unused_imports(before: str, after: str) -> tuple[str, int]:
         drop = []
         for a in stmt.names:
             bound = (a.asname or a.name).split(".")[0]
-            if a.name != "*" and used_before.get(bound, 0) and not used_after.get(bound, 0) and bound not in keep:
-                drop.append(a)
+            if a.name == "*" or not used_before.get(bound, 0) or used_after.get(bound, 0) or bound in keep:
+                continue
+            if re.search(rf"(?<![\w.]){re.escape(bound)}\b", strings):
+                continue
+            drop.append(a)
         if not drop:
             continue
         lines = t.statement_lines(stmt)
