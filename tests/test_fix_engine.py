@@ -20,7 +20,9 @@ def _fix(source: str, *, unsafe: bool = True) -> str:
 
 
 def test_a_comment_inside_a_safely_fixed_call_is_kept() -> None:
-    source = "import asyncio\nimport time\n\n\nasync def f():\n    time.sleep(  # wait\n        1,  # one second\n    )\n"
+    source = (
+        "import asyncio\nimport time\n\n\nasync def f():\n    time.sleep(  # wait\n        1,  # one second\n    )\n"
+    )
     assert _fix(source, unsafe=False) == (
         "import asyncio\n\n\nasync def f():\n    await asyncio.sleep(  # wait\n        1,  # one second\n    )\n"
     )
@@ -34,9 +36,7 @@ def test_the_import_a_fix_left_unused_is_removed_and_a_used_one_kept() -> None:
 
 
 def test_an_import_named_in_a_string_annotation_is_kept() -> None:
-    source = (
-        "import requests\n\n\nasync def f(u) -> 'requests.Response':\n    return requests.get(u).status_code\n"
-    )
+    source = "import requests\n\n\nasync def f(u) -> 'requests.Response':\n    return requests.get(u).status_code\n"
     out = _fix(source)
     assert "await _http.get(u)" in out and "import requests\n" in out
 
@@ -46,7 +46,9 @@ def test_diff_from_dot_is_accepted_by_git_apply(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     (tmp_path / "pkg").mkdir()
-    (tmp_path / "pkg" / "app.py").write_text("import asyncio\n\n\nasync def f():\n    return asyncio.get_event_loop()\n")
+    (tmp_path / "pkg" / "app.py").write_text(
+        "import asyncio\n\n\nasync def f():\n    return asyncio.get_event_loop()\n"
+    )
     subprocess.run(["git", "init", "-q"], cwd=tmp_path, check=True)
     monkeypatch.chdir(tmp_path)
     assert main(["fix", "--isolated", "--diff", "."]) == 1
@@ -142,3 +144,18 @@ def test_trio_modules_are_not_migrated(tmp_path: Path, capsys: pytest.CaptureFix
     _, err = capsys.readouterr()
     assert "not fixed: the module uses trio; the reference client is asyncio only" in err
     assert path.read_text() == source
+
+
+def test_findings_can_carry_their_unsafe_fix_for_reporters() -> None:
+    from fake_async_lint import Finding, check_source
+    from fake_async_lint.fix.unsafe import with_unsafe_fixes
+
+    source = "import asyncio\nimport requests\n\n\nasync def f(u):\n    requests.get(u)\n    return asyncio.get_event_loop()\n"
+    marked = with_unsafe_fixes(source, check_source(source, "m.py"))
+    fixes = {f.code: f.fix for f in marked}
+    assert fixes["FAS100"] is not None and fixes["FAS100"].applicability == "unsafe"
+    assert fixes["FAS100"].rule == "requests-call" and fixes["FAS100"].replacement == "_http.get"
+    assert fixes["FAS202"] is not None and fixes["FAS202"].applicability == "safe"
+    # the JSON round trip keeps the field
+    again = Finding.from_dict(marked[0].to_dict())
+    assert again.fix == marked[0].fix

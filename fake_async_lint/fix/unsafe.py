@@ -960,3 +960,21 @@ def remove_unused_loops(before: str, after: str) -> tuple[str, int]:
             if lines is not None:
                 edits.append(Edit(lines[0], lines[1], ""))
     return apply_edits(after, edits), len(edits)
+
+
+def with_unsafe_fixes(text: str, findings: Sequence[Finding]) -> list[Finding]:
+    """The findings, each one an unsafe rewrite would fix carrying it as its `fix`
+    (`applicability="unsafe"`, `rule` = the kind, `replacement` = the rewritten node's text):
+    for reporters that mark fixable findings (`check --show-fixes`). Findings with a safe fix
+    keep it; the rest are returned unchanged."""
+    import dataclasses
+
+    from ..findings import Fix
+
+    plan = plan_unsafe(text, findings)
+    by_id = {}
+    for r in plan.rewrites:
+        if r.finding is not None and r.edits:
+            main = max(r.edits, key=lambda e: e.end - e.start)
+            by_id[id(r.finding)] = Fix(replacement=main.text, rule=r.kind, applicability="unsafe")
+    return [dataclasses.replace(f, fix=by_id[id(f)]) if id(f) in by_id else f for f in findings]
