@@ -68,6 +68,7 @@ class PlanFunction:
     calls: list[str] = field(default_factory=list)  # ids of planned functions it calls
     callers: list[Caller] = field(default_factory=list)
     order: int = 0
+    note: str = ""  # when `async def` is not the way (a constructor, a dunder method)
 
 
 @dataclass
@@ -215,7 +216,7 @@ def build_plan(
         qualname, def_line = (found[0], found[1]) if found else (fallback, 0)
         key = f"{path}:{qualname}"
         if key not in functions:
-            functions[key] = PlanFunction(key, qualname, path, def_line)
+            functions[key] = PlanFunction(key, qualname, path, def_line, note=_note(qualname))
         return functions[key]
 
     for f in findings:
@@ -292,6 +293,18 @@ def build_plan(
     plan.thread_pools = thread_pools(findings, files)
     plan.libraries = libraries(findings, settings)
     return plan
+
+
+def _note(qualname: str) -> str:
+    name = qualname.rsplit(".", 1)[-1]
+    if name in ("__init__", "__new__", "__post_init__"):
+        return (
+            "a constructor cannot be async: move the blocking call into an async factory "
+            "(`@classmethod async def create(cls, ...)`) or into the first async method that needs it"
+        )
+    if name.startswith("__") and name.endswith("__"):
+        return f"`{name}` cannot be a coroutine: move the blocking call into an async method the callers await"
+    return ""
 
 
 def _inherit_blocking(functions: dict[str, PlanFunction]) -> None:
@@ -552,7 +565,8 @@ def to_markdown(plan: MigrationPlan) -> str:
             callers = "<br>".join(
                 f"{'async ' if c.is_coroutine else ''}`{c.qualname}` ({c.path}:{c.line})" for c in fn.callers
             )
-            out.append(f"| {fn.order} | `{fn.qualname}` | {fn.path}:{fn.line} | {forced} | {callers} |")
+            name = f"`{fn.qualname}`" + (f"<br>*{fn.note}*" if fn.note else "")
+            out.append(f"| {fn.order} | {name} | {fn.path}:{fn.line} | {forced} | {callers} |")
         out.append("")
         out.append("## Async propagation")
         out.append("")

@@ -213,3 +213,26 @@ def test_a_file_that_does_not_parse_does_not_break_the_plan(project: Path, capsy
     (project / "shop" / "broken.py").write_text("def (:\n")
     code, out, _ = _plan(capsys, "--format", "json", "shop")
     assert code == 0 and len(json.loads(out)["functions"]) == 8
+
+
+def test_a_constructor_gets_a_note_instead_of_async(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    (tmp_path / "svc.py").write_text(
+        textwrap.dedent(
+            """
+            import requests
+
+
+            class Service:
+                def __init__(self, url):
+                    self.config = requests.get(url).json()
+
+
+            async def start(url):
+                return Service(url)
+            """
+        ).lstrip()
+    )
+    monkeypatch.chdir(tmp_path)
+    plan = plan_paths(["svc.py"], Settings())
+    (init,) = plan.functions
+    assert init.qualname == "Service.__init__" and "a constructor cannot be async" in init.note
