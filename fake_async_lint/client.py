@@ -1044,13 +1044,20 @@ class PerLoopClient:
         self._clients: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, AsyncHTTPClient] = (
             weakref.WeakKeyDictionary()
         )
+        self._watchers: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Task[None]] = (
+            weakref.WeakKeyDictionary()
+        )
 
     def current(self) -> AsyncHTTPClient:
-        """The running loop's client (made on first use; a closed one is replaced)."""
+        """The running loop's client (made on first use; a closed one is replaced).
+
+        Its connections are closed when ``asyncio.run`` ends: a watcher task waits for the
+        cancellation ``asyncio.run`` sends every task left at its end, then closes the client."""
         loop = asyncio.get_running_loop()
         client = self._clients.get(loop)
         if client is None or client.is_closed:
             client = self._clients[loop] = AsyncHTTPClient(**self._options)
+            self._watchers[loop] = loop.create_task(_close_at_shutdown(client))
         return client
 
     def __getattr__(self, name: str) -> Any:
@@ -1060,6 +1067,13 @@ class PerLoopClient:
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}({', '.join(f'{k}={v!r}' for k, v in self._options.items())})"
+
+
+async def _close_at_shutdown(client: AsyncHTTPClient) -> None:
+    try:
+        await asyncio.get_running_loop().create_future()  # never set: ends by cancellation
+    finally:
+        await client.aclose()
 
 
 def _consume_exception(task: asyncio.Task[_Pool]) -> None:

@@ -876,6 +876,23 @@ def _exported(tree: ast.Module) -> set[str]:
     return out
 
 
+def _annotation_strings(tree: ast.AST) -> Iterator[str]:
+    annotations: list[Optional[ast.expr]] = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.arg):
+            annotations.append(node.annotation)
+        elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            annotations.append(node.returns)
+        elif isinstance(node, ast.AnnAssign):
+            annotations.append(node.annotation)
+    for ann in annotations:
+        if ann is None:
+            continue
+        for n in ast.walk(ann):
+            if isinstance(n, ast.Constant) and isinstance(n.value, str):
+                yield n.value
+
+
 def remove_unused_imports(before: str, after: str) -> tuple[str, int]:
     """Drop the module-level imports that the fixes left unused (used before, unused now)."""
     try:
@@ -884,8 +901,8 @@ def remove_unused_imports(before: str, after: str) -> tuple[str, int]:
         return after, 0
     used_before, used_after = _loads(old), _loads(new)
     keep = _exported(new)
-    # a name still written in a string (an annotation, a doctest) is kept
-    strings = " ".join(n.value for n in ast.walk(new) if isinstance(n, ast.Constant) and isinstance(n.value, str))
+    # a name still written in a string annotation ('requests.Response') is kept
+    strings = " ".join(_annotation_strings(new))
     t = Text(after)
     edits: list[Edit] = []
     removed = 0

@@ -96,3 +96,20 @@ def test_every_verb_takes_follow_redirects_and_auth(server: Any, backend: Any) -
         ("OPTIONS", token),
         200,
     ]
+
+
+def test_per_loop_client_closes_its_connections_when_asyncio_run_ends(server: Any, backend: Any) -> None:
+    server.settle()
+    http = AsyncHTTPClient.per_loop(base_url=server.url, backend=backend)
+    seen: list[AsyncHTTPClient] = []
+
+    async def once() -> int:
+        seen.append(http.current())
+        return (await http.get("/ok")).status_code
+
+    assert asyncio.run(once()) == 200
+    assert seen[0].is_closed
+    deadline = time.monotonic() + 2
+    while server.open_connections and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert server.open_connections == 0
