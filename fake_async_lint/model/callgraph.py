@@ -208,6 +208,13 @@ class CallGraph:
         """The first catalog blocking call in `fn`'s own body that `accept` lets through."""
         return self._direct(fn)
 
+    def accepted(self, fn: FunctionInfo) -> Iterable[BlockingCall]:
+        """Every catalog blocking call in `fn`'s own body that `accept` lets through, in order."""
+        once = self.once(fn)
+        for bc in self.model.blocking_calls_in(fn):
+            if bc.call not in once and (self.accept is None or self.accept(bc)):
+                yield bc
+
     def _direct(self, fn: FunctionInfo) -> Optional[BlockingCall]:
         once = self.once(fn)
         for bc in self.model.blocking_calls_in(fn):
