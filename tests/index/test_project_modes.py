@@ -286,3 +286,29 @@ def test_follow_imports_none_links_only_named_files(project: Path) -> None:
     none = dataclasses.replace(SETTINGS, follow_imports="none")  # type: ignore[call-arg]
     assert check_paths(["src/shop/routes.py"], none).findings == []
     assert len(check_paths(["src/shop"], none).findings) == 3
+
+
+def test_src_setting_names_the_source_roots(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A package under a folder that is neither the project root nor src/ is found through `src`."""
+    from fake_async_lint import config
+
+    (tmp_path / "pyproject.toml").write_text('[tool.fake-async-lint]\nsrc = ["lib"]\n', encoding="utf-8")
+    (tmp_path / "lib" / "billing").mkdir(parents=True)
+    (tmp_path / "lib" / "billing" / "__init__.py").write_text("", encoding="utf-8")
+    (tmp_path / "lib" / "billing" / "gateway.py").write_text(
+        "import requests\n\n\ndef charge(card):\n    return requests.post('https://pay.example.com', json=card)\n",
+        encoding="utf-8",
+    )
+    (tmp_path / "apps").mkdir()
+    (tmp_path / "apps" / "web.py").write_text(
+        "from billing.gateway import charge\n\n\nasync def pay(card):\n    return charge(card)\n", encoding="utf-8"
+    )
+    monkeypatch.chdir(tmp_path)
+    settings = config.resolve(["apps/web.py"])
+    assert settings.src == ("lib",)
+    assert _shape(check_paths(["apps/web.py"], settings).findings) == [(5, 12, "FAS300", "requests.post")]
+    assert check_paths(["apps/web.py"], config.resolve(["apps/web.py"], isolated=True)).findings == []
+    flake8 = subprocess.run(
+        [sys.executable, "-m", "flake8", "--select", "FAS", "apps/web.py"], cwd=tmp_path, capture_output=True, text=True
+    )
+    assert [line.split(": ")[0] for line in flake8.stdout.splitlines()] == ["apps/web.py:5:12"], flake8.stderr
