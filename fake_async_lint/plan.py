@@ -477,22 +477,28 @@ def plan_paths(paths: Sequence[str | Path], settings: Settings, *, jobs: int = 1
     """Check `paths` as `check` does (FAS300's project phase included) and plan from the result."""
     from .config import drop_ignored
     from .discovery import discover
-    from .engine import complete_helpers, link, wants_facts
+    from .engine import _analyse_helpers, wants_facts
+    from .index.summaries import index_for
     from .rules import transitive
     from .runner import run_files
 
-    files = [item.path for item in discover(paths, settings) if item.error is None]
-    results = complete_helpers(run_files(files, settings, jobs=jobs), settings, jobs=jobs)
-    findings = [f for r in results for f in r.findings] + link(results, settings)
-    findings = sorted(drop_ignored(findings, settings), key=lambda f: f.sort_key)
+    named = [str(p) for p in paths]
+    files = [item.path for item in discover(named, settings) if item.error is None]
+    results = run_files(files, settings, jobs=jobs)
+    findings = [f for r in results for f in r.findings]
     links: list[Link] = []
     if wants_facts(settings):
-        project = transitive.project_of([(r.path, r.facts) for r in results], settings.max_depth)
+        catalog = catalog_for(settings)
+        index = index_for(settings, catalog, named[0] if named else ".")
+        results, project = index.complete(results, _analyse_helpers(settings, jobs) if jobs > 1 else None)
+        findings = [f for r in results for f in r.findings]
+        findings += [f for f in transitive.linked_findings(project, catalog) if settings.selection.enabled(f.code)]
         chains = project.chains()
         where = {node: (project.paths[node[0]], lk.line, lk.col) for node, lk in chains.items()}
         for node, lk in chains.items():
             path, line, col = where[node]
             links.append(Link(path, line, col, where.get(lk.next) if lk.next is not None else None))
+    findings = sorted(drop_ignored(findings, settings), key=lambda f: f.sort_key)
     return build_plan(findings, settings, files, links)
 
 

@@ -271,6 +271,7 @@ def test_pool_becomes_a_client_with_its_cap(tmp_path: Path, server: Any, capsys:
         assert server.max_in_flight == 2  # the cap is kept
 
 
+@pytest.mark.filterwarnings("ignore:coroutine 'inner' was never awaited:RuntimeWarning")
 def test_nested_loops_become_awaits(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     source = textwrap.dedent(
         """
