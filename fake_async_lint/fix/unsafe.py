@@ -318,6 +318,8 @@ class RequestsMigration:
         self.plan = plan
         self.pool_hops: dict[str, list[tuple[Finding, ast.Call, HttpCall, ast.Await, str, list[Edit]]]] = {}
         self.pools: dict[str, tuple[ast.Call, ast.AST]] = {}  # key -> (ThreadPoolExecutor call, its binding)
+        self.session_calls: dict[str, list[tuple[Finding, ast.Call, list[Edit]]]] = {}
+        self.sessions: dict[str, tuple[ast.Call, ast.AST]] = {}
 
     # shared checks -------------------------------------------------------------------------
     def check_args(self, call: HttpCall) -> Optional[str]:
@@ -470,11 +472,17 @@ class RequestsMigration:
         if call is None:
             self.plan.skipped.append((f, "no call at the finding's range"))
             return
+        session_key: Optional[str] = None
         if _session(f.api):
-            reason = "a requests.Session carries state (headers, cookies, auth, adapters) the module client does not"
-            self.plan.skipped.append((f, reason))
-            return
-        verb = _verb_of(f.api)
+            verb_name = f.api.rsplit(".", 1)[1]
+            verb = verb_name if verb_name in VERBS or verb_name == "request" else None
+            key = self._session_key(call)
+            if key.startswith("!"):
+                self.plan.skipped.append((f, key[1:]))
+                return
+            session_key = key
+        else:
+            verb = _verb_of(f.api)
         if verb is None:
             self.plan.skipped.append((f, f"{f.api}() is not a requests verb function"))
             return
@@ -495,7 +503,9 @@ class RequestsMigration:
             return
         t = p.t
         extras = self.extras(hc) + (["raise_for_status=True"] if absorbed else [])
-        edits = [Edit(t.start(call.func), t.end(call.func), f"{p.client()}.{verb}")] + self.renames(hc) + use_edits
+        edits = self.renames(hc) + use_edits
+        if session_key is None:  # the session's own calls keep their receiver
+            edits.append(Edit(t.start(call.func), t.end(call.func), f"{p.client()}.{verb}"))
         if extras:
             edits.append(p.append_arguments((call.args + [k for k in call.keywords])[-1], extras))
         start, end = t.start(call), t.end(call)
@@ -503,7 +513,76 @@ class RequestsMigration:
             edits += [Edit(start, start, "(await "), Edit(end, end, ")")]
         else:
             edits.append(Edit(start, start, "await "))
+        if session_key is not None:
+            self.session_calls.setdefault(session_key, []).append((f, call, edits))
+            return
         self.plan.rewrites.append(Rewrite("requests-call", edits, f))
+
+    # sessions ---------------------------------------------------------------------------------
+    def _session_key(self, call: ast.Call) -> str:
+        """A key for the session a method is called on, when this module makes it once, plainly
+        (`S = requests.Session()` at module level, or `self.s = requests.Session()` in its class);
+        "!reason" otherwise."""
+        p = self.p
+        if not isinstance(call.func, ast.Attribute):
+            return "!the session is not a name or an attribute of self"
+        recv = call.func.value
+        made: list[ast.Assign] = []
+        if isinstance(recv, ast.Name):
+            key = f"name:{recv.id}"
+            scope: ast.AST = p.tree
+            for stmt in p.tree.body:
+                if isinstance(stmt, ast.Assign) and any(
+                    isinstance(t, ast.Name) and t.id == recv.id for t in stmt.targets
+                ):
+                    made.append(stmt)
+        elif isinstance(recv, ast.Attribute) and isinstance(recv.value, ast.Name) and recv.value.id == "self":
+            cls = p.parents.get(p.scope_of(call) or call)
+            if not isinstance(cls, ast.ClassDef):
+                return "!the session is not made by this class"
+            key = f"attr:{cls.name}.{recv.attr}"
+            scope = cls
+            for node in ast.walk(cls):
+                if isinstance(node, ast.Assign) and any(
+                    isinstance(t, ast.Attribute)
+                    and t.attr == recv.attr
+                    and isinstance(t.value, ast.Name)
+                    and t.value.id == "self"
+                    for t in node.targets
+                ):
+                    made.append(node)
+        else:
+            return "!a requests.Session carries state (headers, cookies, auth, adapters) the module client does not"
+        if len(made) != 1 or len(made[0].targets) != 1:
+            return "!the session is not made once in this module (a parameter, or assigned again)"
+        value = made[0].value
+        if not (
+            isinstance(value, ast.Call)
+            and _call_name(value.func) == "Session"
+            and not value.args
+            and not value.keywords
+        ):
+            return "!the session is not a plain `requests.Session()`"
+        self.sessions[key] = (value, scope)
+        return key
+
+    def finish_sessions(self) -> None:
+        """A session used only by migrated calls becomes a per-loop client (it keeps a cookie jar)."""
+        p = self.p
+        for key, calls in self.session_calls.items():
+            construct, scope = self.sessions[key]
+            receivers = {id(c.func.value) for _, c, _ in calls if isinstance(c.func, ast.Attribute)}
+            other = self._other_use(key, scope, receivers)
+            if other is not None:
+                why = f"the session is also used at line {other} (configured, closed or passed on): its state would be lost"
+                for f, _, _ in calls:
+                    self.plan.skipped.append((f, why))
+                continue
+            new = f"{p.client_class()}.per_loop({CLIENT_OPTIONS})"
+            span = (p.t.start(construct), p.t.end(construct))
+            self.plan.rewrites.append(Rewrite("requests-session", [Edit(*span, new)]))
+            for f, _, edits in calls:
+                self.plan.rewrites.append(Rewrite("requests-call", edits, f))
 
     # thread hops -----------------------------------------------------------------------------
     def hop(self, f: Finding) -> None:
@@ -719,6 +798,10 @@ def _indent(t: Text, lineno: int) -> int:
     return len(line) - len(line.lstrip(" "))
 
 
+def _call_name(func: ast.expr) -> str:
+    return func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", "")
+
+
 # -- nested loops and subprocesses ---------------------------------------------------------
 def nested_loop(p: Planner, plan: Plan, f: Finding) -> None:
     call = p.call_at(f)
@@ -811,6 +894,7 @@ def plan_unsafe(text: str, findings: Sequence[Finding]) -> Plan:
             if span is not None:
                 pools[span] = f
     http.finish_pools(pools)
+    http.finish_sessions()
     if plan.rewrites:
         plan.rewrites.append(Rewrite("module", p.module_edits))
     return plan

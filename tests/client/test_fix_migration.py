@@ -26,7 +26,7 @@ from fake_async_lint.cli import main
 from fake_async_lint.fix import fix_text
 
 _counter = itertools.count()
-_KEPT_HEADERS = ("content-type", "authorization", "x-token", "prefer", "apikey")
+_KEPT_HEADERS = ("content-type", "authorization", "x-token", "prefer", "apikey", "cookie")
 
 
 def _load(path: Path) -> ModuleType:
@@ -161,6 +161,36 @@ CASES = {
             )
             return r.json()
     """,
+    "session-module-level": """
+        import requests
+
+        HTTP = requests.Session()
+
+
+        async def call(base):
+            first = HTTP.get(base + "/set-cookie")
+            echoed = HTTP.post(base + "/echo", json={"n": 1}).json()
+            return first.status_code, echoed
+    """,
+    "session-on-self": """
+        import requests
+
+
+        class Api:
+            def __init__(self, base):
+                self.base = base
+                self.session = requests.Session()
+
+            async def fetch(self, q):
+                r = self.session.get(self.base + "/echo", params={"q": q})
+                r.raise_for_status()
+                return r.json()
+
+
+        async def call(base):
+            api = Api(base)
+            return [await api.fetch("a"), await api.fetch("b")]
+    """,
     "hop-run-in-executor-function": """
         import asyncio
         import requests
@@ -230,6 +260,14 @@ def test_rewrite_sends_and_returns_the_same(
     # a second run changes nothing
     outcome, _ = fix_text(migrated, str(after), Settings(), unsafe=True)
     assert outcome.text == migrated
+
+
+def test_a_session_keeps_its_cookies(tmp_path: Path, server: Any, capsys: pytest.CaptureFixture[str]) -> None:
+    _, after, _ = _migrate(tmp_path, textwrap.dedent(CASES["session-module-level"]).lstrip(), capsys)
+    text = after.read_text()
+    assert "HTTP = AsyncHTTPClient.per_loop(" in text and "first = await HTTP.get(" in text
+    assert "import requests" not in text
+    assert _run(after, server.url)[1]["headers"]["cookie"] == "session=abc123"
 
 
 def test_comments_inside_a_migrated_call_are_kept(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -324,8 +362,16 @@ def test_subprocess_run_becomes_create_subprocess_exec(tmp_path: Path, capsys: p
 
 
 SKIPS = {
-    "session": (
-        "s = requests.Session()\n\nasync def f(u):\n    return s.get(u).json()\n",
+    "session-configured": (
+        "s = requests.Session()\ns.headers.update({'X': '1'})\n\nasync def f(u):\n    return s.get(u).json()\n",
+        "the session is also used at line 4 (configured, closed or passed on): its state would be lost",
+    ),
+    "session-in-with": (
+        "async def f(u):\n    with requests.Session() as s:\n        return s.get(u).json()\n",
+        "the session is not made once in this module",
+    ),
+    "session-with-options": (
+        "S = requests.Session\n\nasync def f(u):\n    return requests.Session().get(u).json()\n",
         "a requests.Session carries state",
     ),
     "files": ("async def f(u):\n    requests.post(u, files={'a': b'x'})\n", "`files=` has no equivalent"),
