@@ -864,7 +864,20 @@ def subprocess_call(p: Planner, plan: Plan, f: Finding) -> None:
 
 # -- the plan --------------------------------------------------------------------------------
 def plan_unsafe(text: str, findings: Sequence[Finding]) -> Plan:
-    """The unsafe rewrites for one module's text and the findings reported on it."""
+    """The unsafe rewrites for one module's text and the findings reported on it. A bug of ours
+    (an exception) plans nothing for the module and says so on each candidate, never a traceback."""
+    try:
+        return _plan_unsafe(text, findings)
+    except RecursionError:
+        reason = "too deeply nested to migrate"
+    except Exception as exc:  # pragma: no cover - a bug of ours must not stop the other files
+        reason = f"internal error in the migration ({type(exc).__name__}: {exc}); please report it"
+    plan = Plan()
+    plan.skipped = [(f, reason) for f in findings if f.code in ("FAS100", "FAS200", "FAS203", "FAS103")]
+    return plan
+
+
+def _plan_unsafe(text: str, findings: Sequence[Finding]) -> Plan:
     plan = Plan()
     candidates = [f for f in findings if f.fix is None and f.code in ("FAS100", "FAS200", "FAS203", "FAS103")]
     if not candidates:
