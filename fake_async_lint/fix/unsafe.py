@@ -612,8 +612,10 @@ class RequestsMigration:
         name = hop.func.attr if isinstance(hop.func, ast.Attribute) else getattr(hop.func, "id", "")
         if name == "run_in_executor" and len(hop.args) >= 2 and not hop.keywords:
             executor, target, extra_args, extra_kw = hop.args[0], hop.args[1], hop.args[2:], []
-        elif name == "to_thread" and hop.args:
+        elif name in ("to_thread", "run_in_threadpool") and hop.args:  # fn, *args, **kwargs
             executor, target, extra_args, extra_kw = None, hop.args[0], hop.args[1:], list(hop.keywords)
+        elif name == "async_add_executor_job" and hop.args and not hop.keywords:  # Home Assistant: fn, *args
+            executor, target, extra_args, extra_kw = None, hop.args[0], hop.args[1:], []
         else:
             self.plan.skipped.append((f, f"the hop {name or 'call'}() is not a form the migration knows"))
             return

@@ -277,6 +277,40 @@ def test_comments_inside_a_migrated_call_are_kept(tmp_path: Path, capsys: pytest
     assert "import requests as rq" not in text
 
 
+def test_a_configured_hop_with_the_to_thread_shape_is_migrated(
+    tmp_path: Path, server: Any, capsys: pytest.CaptureFixture[str]
+) -> None:
+    source = textwrap.dedent(
+        """
+        import asyncio
+        import types
+
+        import requests
+
+
+        async def _job(fn, *args):
+            return await asyncio.get_running_loop().run_in_executor(None, fn, *args)
+
+
+        hass = types.SimpleNamespace(async_add_executor_job=_job)  # Home Assistant's, in miniature
+
+
+        async def call(base):
+            r = await hass.async_add_executor_job(requests.get, base + "/echo")
+            return r.json()
+        """
+    ).lstrip()
+    config = tmp_path / "pyproject.toml"
+    config.write_text('[tool.fake-async-lint.extra-hops]\n".async_add_executor_job" = 0\n')
+    before, after = tmp_path / "before.py", tmp_path / "after.py"
+    before.write_text(source)
+    after.write_text(source)
+    assert main(["fix", "--config", str(config), "--unsafe-fixes", str(after)]) == 0
+    capsys.readouterr()
+    assert 'r = await _http.get(base + "/echo")' in after.read_text()
+    assert _run(after, server.url) == _run(before, server.url)
+
+
 def test_pool_becomes_a_client_with_its_cap(tmp_path: Path, server: Any, capsys: pytest.CaptureFixture[str]) -> None:
     source = textwrap.dedent(
         """
