@@ -619,7 +619,7 @@ class RequestsMigration:
         else:
             self.plan.skipped.append((f, f"the hop {name or 'call'}() is not a form the migration knows"))
             return
-        parts = self._target(target, extra_args, extra_kw)
+        parts = self._target(target, extra_args, extra_kw, verb)
         if isinstance(parts, str):
             self.plan.skipped.append((f, parts))
             return
@@ -646,10 +646,36 @@ class RequestsMigration:
         else:
             self.pool_hops.setdefault(key, []).append((f, hop, hc, awaited, verb, [edit] + use_edits))
 
+    def _is_api(self, expr: ast.expr, verb: str) -> bool:
+        """Whether `expr` names requests' own `verb` function through this module's imports
+        (`requests.get`, `rq.get`, `get` from `from requests import get`); not a helper of ours."""
+        modules: set[str] = set()
+        functions: set[str] = set()
+        for node in ast.walk(self.p.tree):
+            if isinstance(node, ast.Import):
+                for a in node.names:
+                    if a.name in ("requests", "requests.api"):
+                        modules.add(a.asname or "requests")
+            elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module in ("requests", "requests.api"):
+                for a in node.names:
+                    if a.name == verb:
+                        functions.add(a.asname or a.name)
+                    elif a.name == "api" and node.module == "requests":
+                        modules.add(a.asname or "api")
+        if isinstance(expr, ast.Name):
+            return expr.id in functions
+        if isinstance(expr, ast.Attribute) and expr.attr == verb:
+            base = expr.value
+            if isinstance(base, ast.Name):
+                return base.id in modules
+            return isinstance(base, ast.Attribute) and base.attr == "api" and _dotted_base(base.value) == "requests"
+        return False
+
     def _target(
-        self, target: ast.expr, extra_args: list[ast.expr], extra_kw: list[ast.keyword]
+        self, target: ast.expr, extra_args: list[ast.expr], extra_kw: list[ast.keyword], verb: str
     ) -> str | tuple[list[ast.expr], list[ast.keyword], Optional[ast.Call]]:
         """The wrapped call's positional and keyword arguments; `inner` when they are one call's, as written."""
+        helper = "the wrapped callable is not requests' own function (a helper: make it async, see `plan`)"
         if isinstance(target, ast.Lambda):
             a = target.args
             if a.args or a.posonlyargs or a.kwonlyargs or a.vararg or a.kwarg or extra_args or extra_kw:
@@ -659,14 +685,20 @@ class RequestsMigration:
                 return "the lambda does more than one requests call"
             if any(isinstance(n, ast.Await) for n in ast.walk(body)):
                 return "the lambda awaits"
+            if not self._is_api(body.func, verb):
+                return helper
             return list(body.args), list(body.keywords), body
         if isinstance(target, ast.Call):
             func = target.func
             fname = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", "")
             if fname != "partial" or not target.args:
                 return "the wrapped callable is not requests' function, a lambda or functools.partial"
+            if not self._is_api(target.args[0], verb):
+                return helper
             return list(target.args[1:]) + extra_args, list(target.keywords) + extra_kw, None
         if isinstance(target, (ast.Name, ast.Attribute)):
+            if not self._is_api(target, verb):
+                return helper
             return extra_args, extra_kw, None
         return "the wrapped callable is not requests' function, a lambda or functools.partial"
 
@@ -798,6 +830,10 @@ class RequestsMigration:
 def _indent(t: Text, lineno: int) -> int:
     line = t.text[t.starts[lineno - 1] :].split("\n", 1)[0]
     return len(line) - len(line.lstrip(" "))
+
+
+def _dotted_base(node: ast.expr) -> str:
+    return node.id if isinstance(node, ast.Name) else ""
 
 
 def _call_name(func: ast.expr) -> str:
