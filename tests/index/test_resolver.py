@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from fake_async_lint.index.resolver import Resolver, default_source_roots, project_root
+from typing import Optional
+
+from fake_async_lint.index.resolver import ModuleFile, Resolver, default_source_roots, project_root
 
 
 def tree(root: Path, files: list[str]) -> Path:
@@ -15,9 +17,9 @@ def tree(root: Path, files: list[str]) -> Path:
     return root
 
 
-def rel(root: Path, found: object) -> str:
+def rel(root: Path, found: Optional[ModuleFile]) -> str:
     assert found is not None
-    return Path(getattr(found, "path")).relative_to(root).as_posix()
+    return Path(found.path).relative_to(root).as_posix()
 
 
 def test_project_root_is_the_nearest_marker(tmp_path: Path) -> None:
