@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from pathlib import Path
-
 from typing import Optional
 
 from fake_async_lint.index.resolver import ModuleFile, Resolver, default_source_roots, project_root
