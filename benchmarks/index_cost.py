@@ -91,7 +91,7 @@ def main() -> int:
 
     # one file, warm: in-process analysis (after imports), the command, flake8
     os.environ["FAKE_ASYNC_LINT_STORE_DIR"] = str(store)
-    from fake_async_lint.engine import check_paths
+    from fake_async_lint.scan import check_paths
 
     check_paths([str(one)])  # warm the store for this file's chains
     inproc = []

@@ -13,12 +13,12 @@ from . import __version__, config
 from .cache import Cache, default_dir
 from .config import ConfigError, Settings
 from .docs import rule_page
-from .engine import check_paths
 from .findings import Finding
 from .fix import command as fix_command
 from .report import REPORTERS
 from .rules import ALL_RULES
 from .runner import default_jobs
+from .scan import check_paths
 from .stdin import check_stdin
 from .term import ProgressLine, paint, use_color
 

@@ -23,8 +23,8 @@ from .store import Store, default_store_dir, key_of, tool_fingerprint
 
 if TYPE_CHECKING:
     from ..catalog.loader import Catalog
-    from ..engine import FileResult
     from ..findings import Finding
+    from ..results import FileResult
 
 # a batch analyser for files a chain needs (the runner's worker processes in a scan)
 Batch = Callable[[list[str]], list["FileResult"]]
@@ -125,7 +125,7 @@ class Index:
     def complete(self, results: list[FileResult], batch: Optional[Batch] = None) -> tuple[list[FileResult], Project]:
         """Analyse, pass after pass, the lazy modules a checked file's chain reaches: named files without
         `async` (their richer result replaces the lazy one) and modules reached on demand."""
-        from ..engine import FileResult
+        from ..results import FileResult
 
         results = list(results)
         position = {os.path.abspath(r.path): i for i, r in enumerate(results)}

@@ -14,7 +14,8 @@ from pathlib import Path
 import pytest
 
 from fake_async_lint.config import Settings
-from fake_async_lint.engine import check_paths, check_source
+from fake_async_lint.engine import check_source
+from fake_async_lint.scan import check_paths
 from fake_async_lint.stdin import check_stdin
 
 SETTINGS = Settings()
