@@ -36,7 +36,7 @@ DEFAULT_FILE = "homeassistant/homeassistant/components/sql/sensor.py"
 
 
 def python_files(root: Path) -> list[Path]:
-    return sorted(p for p in root.rglob("*.py") if "_archives" not in p.parts)
+    return sorted(p for p in root.rglob("*.py") if "_archives" not in p.parts and p.is_file())
 
 
 def parse_floor(files: list[Path]) -> float:
