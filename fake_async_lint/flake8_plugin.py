@@ -60,6 +60,21 @@ class Plugin:
             metavar="N",
             help=f"fake-async-lint: call-graph depth (default {config.DEFAULT_MAX_DEPTH})",
         )
+        manager.add_option(
+            "--fas-python",
+            default="",
+            parse_from_config=True,
+            metavar="PATH",
+            help="fake-async-lint: the interpreter or virtualenv whose installed libraries are followed "
+            "(default: $VIRTUAL_ENV, then .venv/venv in the project root, then flake8's own interpreter)",
+        )
+        manager.add_option(
+            "--fas-follow-imports",
+            default=config.DEFAULT_FOLLOW_IMPORTS,
+            parse_from_config=True,
+            metavar="MODE",
+            help="fake-async-lint: all (default: installed libraries and the project), project, or none",
+        )
 
     @classmethod
     def parse_options(cls, options: Any) -> None:
@@ -77,6 +92,13 @@ class Plugin:
             values["async_library"] = config.parse_library(getattr(options, "fas_async_library", "auto"))
             option = "--fas-max-depth"
             values["max_depth"] = config.parse_max_depth(getattr(options, "fas_max_depth", config.DEFAULT_MAX_DEPTH))
+            option = "--fas-python"
+            python = getattr(options, "fas_python", "") or ""
+            values["python"] = config.parse_python(python) if str(python).strip() else None
+            option = "--fas-follow-imports"
+            values["follow_imports"] = config.parse_follow_imports(
+                getattr(options, "fas_follow_imports", config.DEFAULT_FOLLOW_IMPORTS)
+            )
         except ValueError as e:
             # flake8 prints this one as a clean "critical error" (no traceback); it has no type stubs
             error: Any = importlib.import_module("flake8.exceptions").ExecutionError
