@@ -49,7 +49,7 @@ class Twin:
     def advice(self) -> str:
         text = f"use `await {self.call}`"
         if self.on:
-            text += f" on a `{self.on}`"
+            text += f" on `{self.on}`"
         return text
 
 
@@ -449,3 +449,24 @@ def _dotted(node: ast.expr) -> str:
 
 def clear_cache() -> None:
     _PARSED.clear()
+
+
+def finder_for(roots: tuple[str, ...] | list[str]) -> Finder:
+    """A plain module lookup over `roots` (package `__init__.py`, then `module.py`, first root wins),
+    for tools and tests; a run uses the index's resolver."""
+    memo: dict[str, Optional[str]] = {}
+
+    def find(module: str) -> Optional[str]:
+        if module not in memo:
+            memo[module] = None
+            rel = module.replace(".", os.sep)
+            for root in roots:
+                for candidate in (os.path.join(root, rel, "__init__.py"), os.path.join(root, rel + ".py")):
+                    if os.path.isfile(candidate):
+                        memo[module] = candidate
+                        break
+                if memo[module] is not None:
+                    break
+        return memo[module]
+
+    return find
