@@ -462,8 +462,12 @@ def resolve(
         values.update(load_config(found))
         values["root"] = os.path.dirname(os.path.abspath(found))
         for name in _FILE_RELATIVE:
-            # a bare command name (`python = "python3.12"`) is looked up on PATH, not in the directory
-            if name in values and (name == "cache_dir" or _has_separator(values[name])):
+            # a bare name that is not in the directory (`python = "python3.12"`) is a command on PATH
+            if name in values and (
+                name == "cache_dir"
+                or _has_separator(values[name])
+                or os.path.exists(os.path.join(values["root"], values[name]))
+            ):
                 values[name] = os.path.join(values["root"], values[name])
         values["config_file"] = str(found)
     values.update({k: v for k, v in (overrides or {}).items() if v is not None})
