@@ -29,7 +29,11 @@ Finder = Callable[[str], Optional[str]]
 
 MAX_HOPS = 6  # re-exports and base classes followed before giving up
 MAX_SIBLINGS = 64  # sibling modules read when looking for an Async<Name> class
-_AWAITABLE = re.compile(r"\b(Awaitable|Coroutine|AsyncIterator|AsyncGenerator|AsyncIterable)\b")
+# packages that hold a library's async API beside its sync one: azure's `.aio`, redis's `.asyncio`, ...
+AIO_PACKAGES = ("aio", "asyncio", "_async", "asynchronous")
+# a sync package whose async mirror is a sibling: elasticsearch `_sync`/`_async`, pymongo `synchronous`/`asynchronous`
+SYNC_MIRRORS = {"_sync": "_async", "sync": "async_", "synchronous": "asynchronous"}
+_AWAITABLE = re.compile(r"Awaitable|Coroutine|AsyncIterator|AsyncGenerator|AsyncIterable")
 
 
 @dataclass(frozen=True)
@@ -94,6 +98,10 @@ def find_twin(
     if target is None or cls not in target.classes:
         return None
     recv = receiver or _instance_name(cls)
+    sync_def = index.method_def(target, cls, method)
+    if sync_def is not None and sync_def[2]:
+        return None  # already awaitable: nothing to replace
+    index.sync_def = sync_def
 
     # 1. a-prefixed method on the same class
     amethod = "a" + method
@@ -147,6 +155,14 @@ class _Index:
     def __init__(self, find: Finder) -> None:
         self.find = find
         self._modules: dict[str, Optional[_Module]] = {}
+        # where the blocking method is defined: a "twin" that inherits that same definition is none
+        self.sync_def: Optional[tuple[str, str, bool]] = None
+
+    def is_twin(self, mod: _Module, cls: str, method: str) -> bool:
+        found = self.method_def(mod, cls, method)
+        if found is None or not found[2]:
+            return False
+        return self.sync_def is None or found[:2] != self.sync_def[:2]
 
     def module(self, name: str) -> Optional[_Module]:
         if name not in self._modules:
@@ -198,19 +214,24 @@ class _Index:
 
     # ------------------------------------------------------------ classes
 
-    def method_kind(self, mod: _Module, cls: str, method: str, hops: int = 0) -> Optional[bool]:
+    def method_kind(self, mod: _Module, cls: str, method: str) -> Optional[bool]:
         """True: an awaitable method; False: a plain one; None: not defined (here or in a known base)."""
+        found = self.method_def(mod, cls, method)
+        return None if found is None else found[2]
+
+    def method_def(self, mod: _Module, cls: str, method: str, hops: int = 0) -> Optional[tuple[str, str, bool]]:
+        """(defining module, defining class, awaitable) of `cls.method`, looking through known bases."""
         info = mod.classes.get(cls)
         if info is None or hops > MAX_HOPS:
             return None
         if method in info.methods:
-            return info.methods[method]
+            return mod.name, cls, info.methods[method]
         for base in info.bases:
             found = self.resolve_base(mod, base)
             if found is not None:
-                kind = self.method_kind(found[0], found[1], method, hops + 1)
-                if kind is not None:
-                    return kind
+                where = self.method_def(found[0], found[1], method, hops + 1)
+                if where is not None:
+                    return where
         return None
 
     def has_attribute(self, mod: _Module, cls: str, attr: str, hops: int = 0) -> bool:
@@ -239,7 +260,7 @@ class _Index:
             found = self._beside(mod, name)
             if found is not None:
                 owner = self.module(found[0])
-                if owner is not None and self.method_kind(owner, found[1], method) is True:
+                if owner is not None and self.is_twin(owner, found[1], method):
                     return found
         return None
 
@@ -256,6 +277,9 @@ class _Index:
             if found is not None:
                 return found
             for sibling in self._siblings(pkg):
+                path = self.find(sibling)
+                if path is None or not _mentions_class(path, (name,)):
+                    continue  # most siblings never mention the class: not parsed
                 sib = self.module(sibling)
                 if sib is not None and name in sib.classes:
                     return sib.name, name
@@ -280,30 +304,59 @@ class _Index:
         return out[:MAX_SIBLINGS]
 
     def aio_package_class(self, mod: _Module, cls: str, method: str) -> Optional[tuple[str, str]]:
-        """A class named `cls` (or `Async<cls>`) exported by a `.aio` package of an enclosing package,
-        whose `method` is awaitable; the module path inside the package is mirrored first."""
+        """A class named `cls` (or `Async<cls>`) in an async package beside the sync code (`P.aio`,
+        `P.asyncio`, a `_sync` -> `_async` mirror) whose `method` is awaitable; the module path inside
+        the package is mirrored first, then the package's exports are looked at."""
         parts = mod.name.split(".")
+        names = (cls, *_async_names(cls))
+        for i, part in enumerate(parts[:-1] if not mod.is_package else parts):
+            twin_part = SYNC_MIRRORS.get(part)
+            if twin_part is not None:  # pkg._sync.client -> pkg._async.client
+                mirrored = ".".join([*parts[:i], twin_part, *parts[i + 1 :]])
+                found = self._class_with(mirrored, names, method)
+                if found is not None:
+                    return found
         upto = len(parts) if mod.is_package else len(parts) - 1
         for i in range(upto, 0, -1):
             package = ".".join(parts[:i])
-            aio = self.module(f"{package}.aio")
-            if aio is None:
-                continue
             inner = parts[i:]
-            candidates = []
-            if inner:  # azure.storage.blob._blob_client -> azure.storage.blob.aio._blob_client_async too
-                candidates += [".".join([package, "aio", *inner]), ".".join([package, "aio", *inner]) + "_async"]
-            for name in (cls, *_async_names(cls)):
-                for cand in candidates:
-                    m = self.module(cand)
-                    if m is not None and name in m.classes and self.method_kind(m, name, method) is True:
-                        return m.name, name
-                found = self.resolve_export(aio, name)
-                if found is not None:
-                    owner = self.module(found[0])
-                    if owner is not None and self.method_kind(owner, found[1], method) is True:
-                        return found
+            for aio_name in AIO_PACKAGES:
+                aio = self.module(f"{package}.{aio_name}")
+                if aio is None:
+                    continue
+                if inner:  # azure.storage.blob._blob_client -> azure.storage.blob.aio._blob_client_async
+                    mirrored = ".".join([package, aio_name, *inner])
+                    for candidate in (mirrored, mirrored + "_async"):
+                        found = self._class_with(candidate, names, method)
+                        if found is not None:
+                            return found
+                for name in names:
+                    found = self.resolve_export(aio, name)
+                    if found is not None:
+                        owner = self.module(found[0])
+                        if owner is not None and self.is_twin(owner, found[1], method):
+                            return found
         return None
+
+    def _class_with(self, module: str, names: tuple[str, ...], method: str) -> Optional[tuple[str, str]]:
+        path = self.find(module)
+        if path is None or not _mentions_class(path, names):
+            return None
+        m = self.module(module)
+        for name in names:
+            if m is not None and name in m.classes and self.is_twin(m, name, method):
+                return m.name, name
+        return None
+
+
+def _mentions_class(path: str, names: tuple[str, ...]) -> bool:
+    """A cheap look at the text before parsing a module only to find a class in it."""
+    try:
+        with open(path, "rb") as f:
+            data = f.read()
+    except OSError:
+        return False
+    return any(f"class {n}".encode() in data for n in names)
 
 
 def _async_names(cls: str) -> list[str]:
@@ -401,9 +454,7 @@ def _class(node: ast.ClassDef) -> _Class:
             if _is_property(item):
                 info.attributes.add(item.name)
             else:
-                info.methods[item.name] = item.returns is not None and bool(
-                    _AWAITABLE.search(ast.unparse(item.returns))
-                )
+                info.methods[item.name] = _returns_awaitable(item)
             if item.name == "__init__":
                 for sub in ast.walk(item):
                     for tgt in _targets(sub):
@@ -418,6 +469,20 @@ def _class(node: ast.ClassDef) -> _Class:
                 if isinstance(tgt, ast.Name):
                     info.attributes.add(tgt.id)
     return info
+
+
+def _returns_awaitable(fn: ast.FunctionDef) -> bool:
+    """`-> Awaitable[...]`, `-> Coroutine[...]`, `-> AsyncIterator[...]` (a union with anything else is not)."""
+    node = fn.returns
+    if isinstance(node, ast.Constant) and isinstance(node.value, str):  # a string annotation
+        try:
+            node = ast.parse(node.value, mode="eval").body
+        except SyntaxError:
+            return False
+    if isinstance(node, ast.Subscript):
+        node = node.value
+    text = _dotted(node) if isinstance(node, ast.expr) else ""
+    return bool(text) and bool(_AWAITABLE.fullmatch(text.rsplit(".", 1)[-1]))
 
 
 def _targets(node: ast.AST) -> list[ast.expr]:

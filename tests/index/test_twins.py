@@ -213,3 +213,25 @@ def test_real_packages(
 ) -> None:
     found = find_twin(finder_for([str(library_venv.site_packages)]), *target, receiver=receiver, root=root)
     assert (None if found is None else (found.kind, found.qualname, found.advice)) == expected
+
+
+def test_sync_package_mirrored_by_an_async_package() -> None:
+    assert twin("mirror._sync.client", "Search", "search", "es") == (
+        "aio",
+        "mirror._async.client.AsyncSearch.search",
+        "use `await es.search(...)` on `mirror._async.client.AsyncSearch`",
+    )
+
+
+def test_an_asyncio_package_beside_the_sync_client() -> None:
+    assert twin("mixins.client", "Client", "ping", "r") == (
+        "aio",
+        "mixins.asyncio.client.Client.ping",
+        "use `await r.ping(...)` on `mixins.asyncio.Client`",
+    )
+
+
+def test_a_method_both_clients_inherit_from_one_mixin_is_no_twin() -> None:
+    # mixins.asyncio.Client.get is the very definition the sync client has, and its
+    # `Union[bytes, Awaitable[bytes]]` result proves nothing either way
+    assert twin("mixins.client", "Client", "get", "r") is None
