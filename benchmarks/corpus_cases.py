@@ -11,9 +11,14 @@ and prints, for every row:
   (FAS201, FAS202, FAS300, FAS105, ...). The row's lines are the `file:line`
   cell with its `(+N, M)` extra lines, and the `line N` mentions in its text
   (a pool's line for FAS201), all in the row's file.
-* LEGIT rows: **wrongly reported** when any finding is at one of the row's
-  `file:line` lines, except a code the row's text names as expected (row 31's
-  FAS202).
+* LEGIT rows: **wrongly reported** when a finding that judges the hop or its
+  work (FAS1xx, FAS200, FAS201, FAS300) is at one of the row's `file:line`
+  lines, except a code the row's text names as expected. FAS202-FAS204 are
+  about other things (`get_event_loop()` on the hop's line is a true FAS202
+  whatever the hop wraps) and never make a LEGIT row wrong.
+
+FAKE rows found only through a code other than FAS200/FAS201/FAS300 (row 5's
+FAS202) are counted as the table asks, and also shown apart.
 
 The numbers are before/after-able: `--save run.json` keeps a run, `--before
 old.json` prints which rows changed.
@@ -45,6 +50,7 @@ import corpus  # benchmarks/ is on sys.path when run as a script
 
 DEFAULT_CASES = corpus.BENCH_DIR / "corpus-fake-async-cases.md"
 FAKE = ("FAKE", "FAKE?")
+VERDICTS = ("FAS1", "FAS200", "FAS201", "FAS300")  # codes that judge a hop or the work it wraps
 _CODE = re.compile(r"\bFAS\d{3}\b")
 _LOCATION = re.compile(r"`([^`]+?\.py):(\d+)`(?:\s*\(\+([\d,\s]+)\))?")
 _LINE_MENTION = re.compile(r"\blines?\s+(\d+)")
@@ -104,7 +110,11 @@ def judge(case: Case, findings: Sequence[dict[str, object]]) -> Result:
         where = set(case.lines) | set(case.mentioned)
         at = [f for f in here if f["line"] in where and f["code"] in accepted]
     else:
-        at = [f for f in here if f["line"] in set(case.lines) and f["code"] not in case.codes]
+        at = [
+            f
+            for f in here
+            if f["line"] in set(case.lines) and str(f["code"]).startswith(VERDICTS) and f["code"] not in case.codes
+        ]
     shown = sorted(f"{f['line']}:{f['col']} {f['code']}" for f in at)
     location = f"{case.path}:{case.lines[0]}"
     return Result(case.number, case.judgement, case.package, location, bool(at), shown)
@@ -165,6 +175,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     fake = [r for r in results if r.judgement in FAKE]
     legit = [r for r in results if r.judgement == "LEGIT"]
     found, wrong = sum(r.hit for r in fake), sum(r.hit for r in legit)
+    by_verdict = sum(
+        1 for r in fake if any(x.split()[1].startswith(("FAS200", "FAS201", "FAS300")) for x in r.findings)
+    )
     print(f"check {' '.join(extra) or '(defaults)'}: {args.cases.name}, corpus {args.corpus}")
     print(f"{'#':>3}  {'judgement':<9}  {'result':<17}  location [findings at the row]")
     for r in results:
@@ -174,7 +187,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             status = "WRONGLY REPORTED" if r.hit else "ok (not reported)"
         shown = f" [{', '.join(r.findings)}]" if r.findings else ""
         print(f"{r.number:>3}  {r.judgement:<9}  {status:<17}  {r.package}/{r.location}{shown}")
-    print(f"FAKE/FAKE? rows found: {found} of {len(fake)}")
+    print(f"FAKE/FAKE? rows found: {found} of {len(fake)} ({by_verdict} by FAS200/FAS201/FAS300)")
     print(f"LEGIT rows wrongly reported: {wrong} of {len(legit)}")
     print("check time per package: " + ", ".join(f"{k} {v:.1f} s" for k, v in sorted(timings.items())))
 
