@@ -347,15 +347,14 @@ def parse_cache_dir(value: Any) -> str:
 
 
 def store_dir(settings: Settings) -> Path:
-    """Where library summaries persist: `cache-dir`, else $XDG_CACHE_HOME/fake-async-lint, else
-    ~/.cache/fake-async-lint (shared by every project of the user: a library summary does not
-    depend on the project)."""
+    """Where module and library summaries persist: `<cache-dir>/summaries` when `cache-dir` is set (the
+    key, `--cache-dir` or $FAKE_ASYNC_LINT_CACHE_DIR), else the store's own default (the user cache dir,
+    shared by every project: a library's summary does not depend on the project)."""
     if settings.cache_dir:
-        return Path(settings.cache_dir)
-    xdg = os.environ.get("XDG_CACHE_HOME", "").strip()
-    if xdg and os.path.isabs(xdg):
-        return Path(xdg) / "fake-async-lint"
-    return Path(os.path.expanduser("~")) / ".cache" / "fake-async-lint"
+        return Path(settings.cache_dir) / "summaries"
+    from .index.store import default_store_dir
+
+    return default_store_dir()
 
 
 # key in the file -> (Settings field, parser)

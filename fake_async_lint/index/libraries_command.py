@@ -15,8 +15,7 @@ from .. import config
 from ..config import ConfigError, Settings
 from .distributions import Distribution, distributions
 from .environment import Environment, find_environment
-
-PROJECT_MARKERS = ("pyproject.toml", "setup.cfg", "setup.py", ".git")
+from .resolver import project_root
 
 
 @dataclass(frozen=True)
@@ -38,20 +37,6 @@ _analysed_source: Optional[AnalysedSource] = None
 def set_analysed_source(source: Optional[AnalysedSource]) -> None:
     global _analysed_source
     _analysed_source = source
-
-
-def project_root(start: str) -> Optional[str]:
-    """The nearest directory at or above `start` with a pyproject.toml, setup.cfg, setup.py or .git."""
-    here = os.path.abspath(start)
-    if not os.path.isdir(here):
-        here = os.path.dirname(here)
-    while True:
-        if any(os.path.exists(os.path.join(here, m)) for m in PROJECT_MARKERS):
-            return here
-        parent = os.path.dirname(here)
-        if parent == here:
-            return None
-        here = parent
 
 
 def environment_for(settings: Settings, paths: list[str], *, python_from_flag: bool = True) -> Environment:

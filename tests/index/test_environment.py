@@ -224,7 +224,7 @@ def test_keys_from_the_file_paths_relative_to_it(tmp_path: Path) -> None:
     (root / ".venv").mkdir()
     s = config.resolve([str(root / "app.py")])
     assert s.python == str(root / ".venv") and s.follow_imports == "project" and s.cache_dir == str(root / "cache")
-    assert config.store_dir(s) == root / "cache"
+    assert config.store_dir(s) == root / "cache" / "summaries"
 
 
 def test_a_bare_command_name_in_the_file_stays_a_command(tmp_path: Path) -> None:
@@ -251,12 +251,13 @@ def test_bad_values_name_the_key_and_the_file(tmp_path: Path, line: str, message
 
 
 def test_store_dir_default_is_the_user_cache(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.delenv("FAKE_ASYNC_LINT_STORE_DIR", raising=False)
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
-    assert config.store_dir(Settings()) == tmp_path / "xdg" / "fake-async-lint"
-    monkeypatch.setenv("XDG_CACHE_HOME", "relative/ignored")
+    assert config.store_dir(Settings()) == tmp_path / "xdg" / "fake-async-lint" / "summaries"
+    monkeypatch.delenv("XDG_CACHE_HOME")
     monkeypatch.setenv("HOME", str(tmp_path / "home"))
-    assert config.store_dir(Settings()) == tmp_path / "home" / ".cache" / "fake-async-lint"
-    assert config.store_dir(Settings(cache_dir="/x/y")) == Path("/x/y")
+    assert config.store_dir(Settings()) == tmp_path / "home" / ".cache" / "fake-async-lint" / "summaries"
+    assert config.store_dir(Settings(cache_dir="/x/y")) == Path("/x/y/summaries")
 
 
 def test_flags_beat_the_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -24,6 +24,7 @@ def proj(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """A project with a .venv holding the fixture distributions; no $VIRTUAL_ENV."""
     monkeypatch.delenv("VIRTUAL_ENV", raising=False)
     monkeypatch.delenv("FAKE_ASYNC_LINT_CACHE_DIR", raising=False)
+    monkeypatch.delenv("FAKE_ASYNC_LINT_STORE_DIR", raising=False)
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
     root = tmp_path / "proj"
     sp = fake_venv(root / ".venv")
@@ -58,7 +59,7 @@ def test_text(proj: Path, capsys: pytest.CaptureFixture[str]) -> None:
     tail = lines[lines.index("follow-imports: all: calls into these libraries are followed") :]
     assert tail == [
         "follow-imports: all: calls into these libraries are followed",
-        f"summary store: {proj.parent / 'xdg' / 'fake-async-lint'}",
+        f"summary store: {proj.parent / 'xdg' / 'fake-async-lint' / 'summaries'}",
         "distributions: 6",
         "  alpha     1.0",
         "  legacy    0.9",
@@ -120,7 +121,7 @@ def test_config_keys_are_used(proj: Path, tmp_path: Path, capsys: pytest.Capture
     data = json.loads(run(capsys, "--format", "json", str(proj / "app.py"))[1])
     assert data["environment"]["library_roots"] == [str(other_sp)]
     assert data["environment"]["source"] == "--python"
-    assert (data["follow_imports"], data["store"]) == ("none", str(proj / ".cache/fal"))
+    assert (data["follow_imports"], data["store"]) == ("none", str(proj / ".cache/fal/summaries"))
     assert data["distributions"] == []
 
 
@@ -134,7 +135,7 @@ def test_virtual_env_and_flags(
     data = json.loads(
         run(capsys, "--format", "json", "--python", str(proj / ".venv"), "--cache-dir", "/c", str(proj))[1]
     )
-    assert data["environment"]["source"] == "--python" and data["store"] == "/c"
+    assert data["environment"]["source"] == "--python" and data["store"] == "/c/summaries"
     assert len(data["distributions"]) == 6
 
 
