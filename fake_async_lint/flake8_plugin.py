@@ -12,8 +12,9 @@ import importlib
 from typing import Any, ClassVar, Iterator, Sequence
 
 from . import __version__, config
-from .config import Settings
+from .config import ConfigError, Settings
 from .engine import analyse_lines, error_finding, internal_error
+from .index.environment import find_environment
 from .rules import DEFAULT_OFF
 
 
@@ -95,11 +96,13 @@ class Plugin:
             option = "--fas-python"
             python = getattr(options, "fas_python", "") or ""
             values["python"] = config.parse_python(python) if str(python).strip() else None
+            if values["python"] is not None:  # a bad interpreter stops flake8 once, not as FAS001 in every file
+                find_environment(values["python"], None, cache_dir=str(config.store_dir(base)), origin="python")
             option = "--fas-follow-imports"
             values["follow_imports"] = config.parse_follow_imports(
                 getattr(options, "fas_follow_imports", config.DEFAULT_FOLLOW_IMPORTS)
             )
-        except ValueError as e:
+        except (ValueError, ConfigError) as e:
             # flake8 prints this one as a clean "critical error" (no traceback); it has no type stubs
             error: Any = importlib.import_module("flake8.exceptions").ExecutionError
             raise error(f"fake-async-lint: {option} (or {option[2:]} in the config file): {e}") from None

@@ -291,8 +291,8 @@ def test_check_accepts_the_new_flags(tmp_path: Path, capsys: pytest.CaptureFixtu
 
 
 def test_flake8_options_parsed() -> None:
-    Plugin.parse_options(argparse.Namespace(fas_python=" /opt/py/bin/python ", fas_follow_imports="PROJECT"))
-    assert (Plugin.settings.python, Plugin.settings.follow_imports) == ("/opt/py/bin/python", "project")
+    Plugin.parse_options(argparse.Namespace(fas_python=f" {sys.executable} ", fas_follow_imports="PROJECT"))
+    assert (Plugin.settings.python, Plugin.settings.follow_imports) == (sys.executable, "project")
     Plugin.parse_options(argparse.Namespace())
     assert (Plugin.settings.python, Plugin.settings.follow_imports) == (None, "all")
 
@@ -308,6 +308,20 @@ def test_flake8_bad_option_is_a_clean_error(tmp_path: Path) -> None:
     assert (
         "fake-async-lint: --fas-follow-imports (or fas-follow-imports in the config file): "
         "expected one of 'all', 'project', 'none', got 'everything'" in output
+    )
+
+
+def test_flake8_bad_interpreter_stops_flake8_once(tmp_path: Path) -> None:
+    (tmp_path / "app.py").write_text("import time\n\n\nasync def f():\n    time.sleep(1)\n")
+    (tmp_path / "setup.cfg").write_text(f"[flake8]\nfas-python = {tmp_path / 'nope'}\n")
+    proc = subprocess.run(
+        [sys.executable, "-m", "flake8", "--select", "FAS", "app.py"], cwd=tmp_path, capture_output=True, text=True
+    )
+    output = proc.stdout + proc.stderr
+    assert proc.returncode != 0 and "Traceback" not in output and "FAS001" not in output
+    assert (
+        f"fake-async-lint: --fas-python (or fas-python in the config file): python {tmp_path / 'nope'}: "
+        "no such file or directory" in output
     )
 
 
