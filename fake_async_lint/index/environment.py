@@ -344,8 +344,23 @@ def _pth_lines(path: str) -> list[str]:
 # ---------------------------------------------------------------- asking an interpreter, once
 
 
+# answers already had in this process (flake8 and the language server build an index per file)
+_ANSWERS: dict[str, dict[str, Any]] = {}
+
+
 def _ask(exe: str, cache_dir: Optional[str], origin: str) -> dict[str, Any]:
     key, st = _key(exe)
+    if st is not None and key in _ANSWERS:
+        return _ANSWERS[key]
+    answer = _ask_uncached(exe, key, st, cache_dir, origin)
+    if st is not None:
+        _ANSWERS[key] = answer
+    return answer
+
+
+def _ask_uncached(
+    exe: str, key: str, st: Optional[os.stat_result], cache_dir: Optional[str], origin: str
+) -> dict[str, Any]:
     store = Path(cache_dir) / INTERPRETERS_FILE if cache_dir else None
     cached = _read_answers(store).get(key) if store is not None else None
     if isinstance(cached, dict):
@@ -432,3 +447,8 @@ def _same_file(a: str, b: str) -> bool:
         return os.path.samefile(a, b)
     except OSError:
         return False
+
+
+def clear_cache() -> None:
+    """Forget the answers had in this process (the on-disk cache stays)."""
+    _ANSWERS.clear()
