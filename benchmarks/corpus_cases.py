@@ -27,6 +27,11 @@ old.json` prints which rows changed.
     python benchmarks/corpus_cases.py --python benchmarks/.venvs/corpus-libs/bin/python --save after.json
     python benchmarks/corpus_cases.py --follow-imports none --save before.json
     python benchmarks/corpus_cases.py --before before.json -- --max-depth 8
+    python benchmarks/corpus_cases.py --libs --save after.json   # with the rows' libraries installed
+
+`--libs` builds, once, `benchmarks/.venvs/corpus-libs/` from `corpus-libs.txt`
+(the libraries the rows reach, frozen into `corpus-libs.lock` the first time and
+installed from it afterwards) and passes it as `--python`.
 
 Extra arguments after `--` go to `check`. The check runs under `--linter-python`
 (default: this interpreter), so it measures whichever fake-async-lint that
@@ -49,6 +54,9 @@ from pathlib import Path
 import corpus  # benchmarks/ is on sys.path when run as a script
 
 DEFAULT_CASES = corpus.BENCH_DIR / "corpus-fake-async-cases.md"
+LIBS_FILE = corpus.BENCH_DIR / "corpus-libs.txt"
+LIBS_LOCK = corpus.BENCH_DIR / "corpus-libs.lock"
+LIBS_VENV = corpus.BENCH_DIR / ".venvs" / "corpus-libs"
 FAKE = ("FAKE", "FAKE?")
 VERDICTS = ("FAS1", "FAS200", "FAS201", "FAS300")  # codes that judge a hop or the work it wraps
 _CODE = re.compile(r"\bFAS\d{3}\b")
@@ -136,6 +144,34 @@ def run_check(
     return found, elapsed
 
 
+def build_libs_venv(python: str) -> Path:
+    """The venv of the rows' libraries, built once (from the lock file when there is one)."""
+    exe = LIBS_VENV / "bin" / "python"
+    marker = LIBS_VENV / ".built"
+    wanted = LIBS_LOCK.read_text() if LIBS_LOCK.is_file() else LIBS_FILE.read_text()
+    if exe.is_file() and marker.is_file() and marker.read_text() == wanted:
+        return exe
+    import shutil
+
+    shutil.rmtree(LIBS_VENV, ignore_errors=True)
+    LIBS_VENV.parent.mkdir(parents=True, exist_ok=True)
+    subprocess.run([python, "-m", "venv", "--without-pip", str(LIBS_VENV)], check=True)
+    pip = [python, "-m", "pip", "--python", str(exe), "install", "--quiet", "--disable-pip-version-check"]
+    if LIBS_LOCK.is_file():
+        cmd = [*pip, "--no-deps", "-r", str(LIBS_LOCK)]
+    else:
+        cmd = [*pip, "-r", str(LIBS_FILE)]
+    print(f"corpus_cases: building {LIBS_VENV} ...", file=sys.stderr)
+    proc = subprocess.run(cmd, capture_output=True, text=True)
+    if proc.returncode != 0:
+        raise SystemExit(f"corpus_cases: pip failed:\n{proc.stderr[-3000:]}")
+    if not LIBS_LOCK.is_file():
+        freeze = [python, "-m", "pip", "--python", str(exe), "freeze", "--all", "--disable-pip-version-check"]
+        LIBS_LOCK.write_text(subprocess.run(freeze, capture_output=True, text=True, check=True).stdout)
+    marker.write_text(LIBS_LOCK.read_text())
+    return exe
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     extra: list[str] = []
@@ -150,12 +186,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     p.add_argument("--linter-python", default=sys.executable, help="the interpreter that runs fake-async-lint")
     p.add_argument("--python", help="passed to check: the environment whose installed libraries are followed")
     p.add_argument("--follow-imports", choices=("all", "project", "none"), help="passed to check")
+    p.add_argument("--libs", action="store_true", help="build (once) and use the venv of corpus-libs.txt as --python")
     p.add_argument("--timeout", type=float, default=1800.0, help="seconds per package run")
     p.add_argument("--save", type=Path, help="write this run's results as JSON")
     p.add_argument("--before", type=Path, help="a saved run: print the rows that changed")
     args = p.parse_args(argv)
 
     cases = parse_cases(args.cases.read_text(encoding="utf-8"))
+    if args.libs and not args.python:
+        args.python = str(build_libs_venv(sys.executable))
     if args.python:
         extra = ["--python", args.python, *extra]
     if args.follow_imports:
