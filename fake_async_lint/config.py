@@ -86,6 +86,8 @@ class Settings:
     follow_imports: str = DEFAULT_FOLLOW_IMPORTS
     # the persistent store of library summaries (None: the user cache dir, see `store_dir`)
     cache_dir: Optional[str] = None
+    # the project's source roots (relative to `root`); () = the project root and its src/ folder
+    src: tuple[str, ...] = ()
     # where relative globs (exclude, per-file-ignores) are anchored: the config file's directory
     root: Optional[str] = None
     config_file: Optional[str] = None
@@ -108,6 +110,7 @@ class Settings:
             "python": self.python,
             "follow_imports": self.follow_imports,
         }
+        # (`src` is left out: it decides which files a name resolves to, never what one file says)
 
     def anchor(self) -> str:
         return self.root or os.getcwd()
@@ -357,6 +360,15 @@ def store_dir(settings: Settings) -> Path:
     return default_store_dir()
 
 
+def parse_src(value: Any) -> tuple[str, ...]:
+    """Source roots, folders relative to the config file (ruff's `src`)."""
+    if isinstance(value, str) or not isinstance(value, (list, tuple)) or not all(isinstance(v, str) for v in value):
+        raise Invalid(f"expected a list of folder names, got {_kind(value)}")
+    if any(not v.strip() for v in value):
+        raise Invalid("expected a list of folder names, got an empty name")
+    return tuple(v.strip() for v in value)
+
+
 # key in the file -> (Settings field, parser)
 KEYS: dict[str, tuple[str, Callable[[Any], Any]]] = {
     "select": ("select", parse_codes),
@@ -373,6 +385,7 @@ KEYS: dict[str, tuple[str, Callable[[Any], Any]]] = {
     "python": ("python", parse_python),
     "follow-imports": ("follow_imports", parse_follow_imports),
     "cache-dir": ("cache_dir", parse_cache_dir),
+    "src": ("src", parse_src),
 }
 # path values in a file are relative to the file's directory
 _FILE_RELATIVE = ("python", "cache_dir")

@@ -245,7 +245,7 @@ P = "{p}: [tool.fake-async-lint]"
             "colour = 1",
             P + " colour: unknown key; expected one of: async-library, cache-dir, exclude, extend-exclude, "
             "extend-select, extra-blocking, extra-hops, follow-imports, ignore, max-depth, per-file-ignores, python, "
-            "safe, select",
+            "safe, select, src",
         ),
         (
             'select = ["FAS999"]',
