@@ -15,7 +15,6 @@ The store keys library summaries by `Distribution.key` (normalised name and vers
 from __future__ import annotations
 
 import csv
-import email.parser
 import io
 import json
 import os
@@ -169,13 +168,27 @@ def clear_cache() -> None:
 
 
 def _headers(path: str) -> tuple[str, str]:
+    """Name and Version from a METADATA/PKG-INFO header block (read up to its first blank line only:
+    the long description that follows can be large)."""
+    name = version = ""
     try:
         with open(path, encoding="utf-8", errors="replace") as f:
-            text = f.read()
+            for line in f:
+                if not line.strip():
+                    break
+                key, sep, value = line.partition(":")
+                if not sep:
+                    continue
+                key = key.strip().lower()
+                if key == "name" and not name:
+                    name = value.strip()
+                elif key == "version" and not version:
+                    version = value.strip()
+                if name and version:
+                    break
     except OSError:
-        return "", ""
-    msg = email.parser.Parser().parsestr(text, headersonly=True)
-    return (msg.get("Name") or "").strip(), (msg.get("Version") or "").strip()
+        pass
+    return name, version
 
 
 def _from_dir_name(dirname: str) -> tuple[str, str]:
@@ -185,7 +198,7 @@ def _from_dir_name(dirname: str) -> tuple[str, str]:
     return name, version
 
 
-def _top_level(meta_dir: str, files: list[str], root: str) -> tuple[str, ...]:
+def _top_level(meta_dir: str, rows: list[str]) -> tuple[str, ...]:
     try:
         with open(os.path.join(meta_dir, "top_level.txt"), encoding="utf-8", errors="replace") as f:
             names = [line.strip() for line in f if line.strip()]
@@ -194,15 +207,14 @@ def _top_level(meta_dir: str, files: list[str], root: str) -> tuple[str, ...]:
     except OSError:
         pass
     tops: list[str] = []
-    for path in files:
-        rel = os.path.relpath(path, root)
+    for rel in rows:  # RECORD's own paths: relative to the root, "/"-separated
         if rel.startswith(".."):
             continue
-        first = rel.split(os.sep, 1)[0]
+        first, sep, _ = rel.partition("/")
         if first.endswith((".dist-info", ".egg-info", ".pth")) or first == "__pycache__" or first.endswith(".data"):
             continue
         name = first[:-3] if first.endswith(".py") else first
-        if (first.endswith(".py") or os.sep in rel) and name.isidentifier() and name not in tops:
+        if (first.endswith(".py") or sep) and name.isidentifier() and name not in tops:
             tops.append(name)
     return tuple(tops)
 
@@ -229,16 +241,16 @@ def _read_dist_info(root: str, meta_dir: str) -> tuple[Optional[Distribution], l
         name, version = name or dn, version or dv
     if not name:
         return None, []
-    files: list[str] = []
+    rows: list[str] = []
     try:
         with open(os.path.join(meta_dir, "RECORD"), encoding="utf-8", errors="replace", newline="") as f:
             text = f.read()
-        for row in csv.reader(io.StringIO(text)):
-            if row and row[0]:
-                files.append(os.path.normpath(os.path.join(root, row[0])))
+        rows = [row[0] for row in csv.reader(io.StringIO(text)) if row and row[0]]
     except (OSError, csv.Error):
         pass
-    dist = Distribution(name, version, root, meta_dir, _top_level(meta_dir, files, root), _editable_source(meta_dir))
+    prefix = root + os.sep
+    files = [os.path.normpath(prefix + r) if ".." in r or os.sep != "/" else prefix + r for r in rows]
+    dist = Distribution(name, version, root, meta_dir, _top_level(meta_dir, rows), _editable_source(meta_dir))
     return dist, files
 
 
@@ -255,4 +267,5 @@ def _read_egg_info(root: str, meta_dir: str) -> tuple[Optional[Distribution], li
             files = [os.path.normpath(os.path.join(meta_dir, line.strip())) for line in f if line.strip()]
     except OSError:
         pass
-    return Distribution(name, version, root, meta_dir, _top_level(meta_dir, files, root)), files
+    rows = [os.path.relpath(f, root).replace(os.sep, "/") for f in files]
+    return Distribution(name, version, root, meta_dir, _top_level(meta_dir, rows)), files
