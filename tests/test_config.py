@@ -243,8 +243,9 @@ P = "{p}: [tool.fake-async-lint]"
         ("extend_select = []", P + " extend_select: unknown key; did you mean 'extend-select'?"),
         (
             "colour = 1",
-            P + " colour: unknown key; expected one of: async-library, exclude, extend-exclude, extend-select, "
-            "extra-blocking, extra-hops, ignore, max-depth, per-file-ignores, safe, select, src",
+            P + " colour: unknown key; expected one of: async-library, cache-dir, exclude, extend-exclude, "
+            "extend-select, extra-blocking, extra-hops, follow-imports, ignore, max-depth, per-file-ignores, python, "
+            "safe, select, src",
         ),
         (
             'select = ["FAS999"]',
