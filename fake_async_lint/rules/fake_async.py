@@ -403,8 +403,7 @@ FAS204 = Rule(
             title="an async generator handed to an API that takes an async iterable",
         ),
         Example(
-            "from contextlib import asynccontextmanager\n\n@asynccontextmanager\nasync def lifespan(app):\n"
-            "    yield\n",
+            "from contextlib import asynccontextmanager\n\n@asynccontextmanager\nasync def lifespan(app):\n    yield\n",
             title="asynccontextmanager",
         ),
         Example(

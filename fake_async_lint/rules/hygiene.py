@@ -398,7 +398,7 @@ class _Checker:
         here = (getattr(node, "lineno", 0), getattr(node, "col_offset", 0))
         for stmt, in_inner_loop in _own_statements(loop.body):
             if isinstance(stmt, ast.Return) or (isinstance(stmt, ast.Break) and not in_inner_loop):
-                if (stmt.lineno, stmt.col_offset) > here:
+                if (stmt.end_lineno or stmt.lineno, stmt.end_col_offset or 0) > here:
                     return False  # leaves after the first pass that got this far
             if isinstance(loop, ast.While) and isinstance(stmt, ast.Try) and stmt.handlers:
                 return False  # a reconnect loop: it goes round again when the work failed
