@@ -327,9 +327,9 @@ FAS204 = Rule(
         "coroutines handed to other code as a value (a callback argument, a default argument, an "
         "assignment), async dunder methods, methods that override or are overridden by a method of a base "
         "or subclass in the module, methods of classes with a base the model cannot see, coroutines that "
-        "call into the async runtime (`asyncio.create_task`, `loop.call_soon`, ...), pytest tests "
-        "(`test_*` in a test file), and module-level coroutines whose name says async (`async_*`, "
-        "`*_async`)."
+        "call into the async runtime (`asyncio.create_task`, `loop.call_soon`, ...), and module-level "
+        "coroutines the module does not call that are pytest tests (`test_*` in a test file) or whose name "
+        "says async (`async_*`, `*_async`)."
     ),
     why=(
         "Callers pay for a coroutine (a task switch, an `await` at every call site) and readers assume it "
@@ -806,12 +806,13 @@ class _Checker:
             # handed to other code (a route, a callback, a default argument): it awaits the result
             if fn in usage.passed or fn.name in usage.values:
                 continue
-            # like ruff's RUF029, a module-level coroutine is judged whoever calls it; not a pytest test
-            # (the plugin runs it on a loop that sync code under test may need) nor one whose name says
-            # async (`async_setup_entry`: frameworks look such names up). A public method or nested
-            # coroutine nobody here calls may implement an interface other modules or a framework await
+            # like ruff's RUF029, a module-level coroutine is judged whoever calls it; when nothing here calls
+            # it, not a pytest test (the plugin runs it on a loop that sync code under test may need) nor one
+            # whose name says async (`async_setup_entry`: frameworks look such names up). A public method or
+            # nested coroutine nobody here calls may implement an interface other modules or a framework await
             top_level = fn.parent is None and fn.cls is None
-            if top_level and (_is_test(node.name, self.ctx.path) or _says_async(node.name)):
+            uncalled = fn not in usage.called
+            if top_level and uncalled and (_is_test(node.name, self.ctx.path) or _says_async(node.name)):
                 continue
             if fn.is_generator:
                 # only when this module consumes it with `async for` and nothing else: an async iterator
@@ -823,7 +824,7 @@ class _Checker:
                     "context: async in name only; make it a plain generator (`def`, iterated with `for` "
                     "instead of `async for`), or make its I/O native and await it"
                 )
-            elif not top_level and fn not in usage.called and not fn.name.startswith("_"):
+            elif not top_level and uncalled and not fn.name.startswith("_"):
                 continue
             else:
                 message = (

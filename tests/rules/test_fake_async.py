@@ -760,6 +760,7 @@ def test_methods_are_judged_when_called_or_private_and_every_module_level_corout
         ("async def entry_point(x):\n    return x\n", [(1, 1)]),
         ("async def async_setup_entry(hass, entry):\n    return True\n", []),  # the name promises a coroutine
         ("async def open_async(path):\n    return path\n", []),
+        ("async def async_helper(x):\n    return x\n\nasync def main():\n    return await async_helper(1)\n", [(1, 1)]),
         ("def outer():\n    async def handler(x):\n        return x\n    return 1\n", []),  # nested, uncalled
         ("def outer():\n    async def _handler(x):\n        return x\n    return 1\n", [(2, 5)]),  # private
         ("class C:\n    async def public(self):\n        return 1\n", []),  # a method
