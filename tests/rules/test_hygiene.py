@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 import textwrap
+from pathlib import Path
 
 import pytest
 
 from fake_async_lint import Finding, Settings, check_source
 from fake_async_lint.catalog.hygiene import build, hygiene_tables
 from fake_async_lint.catalog.loader import CatalogError
+from fake_async_lint.docs import rule_page
+from fake_async_lint.rules import ALL_RULES
 
 Hit = tuple[str, int, int]
 
@@ -371,3 +376,45 @@ def test_malformed_table_is_a_clear_error(data: dict[str, object], error: str) -
     with pytest.raises(CatalogError) as exc:
         build(data)
     assert str(exc.value) == error
+
+
+# ---------------------------------------------------------------- the front ends
+HYGIENE_SOURCE = """\
+import asyncio
+import httpx
+
+
+async def job():
+    await asyncio.sleep(0)
+
+
+async def crawl(urls):
+    for u in urls:
+        async with httpx.AsyncClient() as c:
+            await c.get(u)
+    asyncio.create_task(job())
+"""
+
+
+def _run(cwd: Path, *args: str) -> list[str]:
+    r = subprocess.run([sys.executable, "-m", *args], cwd=cwd, capture_output=True, text=True, timeout=300)
+    assert "Traceback" not in r.stderr
+    return [line.split(" ", 2)[1] + " " + line.split(" ", 1)[0] for line in r.stdout.splitlines()]
+
+
+def test_flake8_and_the_command_turn_the_family_on_only_when_asked(tmp_path: Path) -> None:
+    (tmp_path / "app.py").write_text(HYGIENE_SOURCE)
+    on = ["FAS400 app.py:11:20:", "FAS401 app.py:13:5:"]
+    assert _run(tmp_path, "flake8", "--isolated", "--select", "FAS1", "app.py") == []
+    assert _run(tmp_path, "flake8", "--isolated", "--extend-select", "FAS400,FAS401", "app.py") == on
+    assert _run(tmp_path, "fake_async_lint", "check", "app.py") == []
+    assert _run(tmp_path, "fake_async_lint", "check", "--extend-select", "FAS4", "app.py") == on
+
+
+def test_explain_prints_the_generated_pages() -> None:
+    for code in ("FAS400", "FAS401"):
+        out = subprocess.run(
+            [sys.executable, "-m", "fake_async_lint", "explain", code.lower()], capture_output=True, text=True
+        )
+        assert out.returncode == 0 and out.stdout == rule_page(ALL_RULES[code])
+        assert out.stdout == (Path(__file__).parents[2] / "docs" / "rules" / f"{code}.md").read_text()
