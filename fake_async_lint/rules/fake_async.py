@@ -18,7 +18,7 @@ from ..catalog.loader import ApiRow, ExecutorRow, HopRow, HopTables, LoopRow
 from ..findings import ChainStep, Finding, Fix
 from ..model.callgraph import CallGraph, Chain, display_name
 from ..model.module import ModuleModel
-from ..model.scopes import ClassInfo, FunctionInfo
+from ..model.scopes import Bound, ClassInfo, FunctionInfo
 from ..model.values import Instance, LocalClass, LocalFunction, LocalObject, Ref, Value
 from . import blocking
 from .base import Context, Example, Family, Rule
@@ -327,7 +327,9 @@ FAS204 = Rule(
         "coroutines handed to other code as a value (a callback argument, a default argument, an "
         "assignment), async dunder methods, methods that override or are overridden by a method of a base "
         "or subclass in the module, methods of classes with a base the model cannot see, coroutines that "
-        "call into the async runtime (`asyncio.create_task`, `loop.call_soon`, ...), and module-level "
+        "call into the async runtime (`asyncio.create_task`, `loop.call_soon`, ...), functions defined "
+        "more than once in their scope (a fallback under `except ImportError` keeps the real one's async "
+        "signature), and module-level "
         "coroutines the module does not call that are pytest tests (`test_*` in a test file) or whose name "
         "says async (`async_*`, `*_async`)."
     ),
@@ -799,7 +801,7 @@ class _Checker:
                 continue
             if _is_stub(node.body) or _is_dunder(node.name) or not self._plain_decorators(fn):
                 continue
-            if self._implements_interface(fn) or self._uses_runtime(fn):
+            if _has_alternatives(fn) or self._implements_interface(fn) or self._uses_runtime(fn):
                 continue
             if usage is None:
                 usage = self._usage()
@@ -969,6 +971,16 @@ def _is_test(name: str, path: str) -> bool:
     base = PurePath(path.replace("\\", "/")).name
     in_test_file = base.startswith("test_") or base.endswith("_test.py") or base == "conftest.py"
     return in_test_file and name.startswith("test")
+
+
+def _has_alternatives(fn: FunctionInfo) -> bool:
+    """Defined more than once in its scope (`try: ... except ImportError: async def f(): raise ...`):
+    one definition is a fallback that keeps the other's async signature."""
+    parent = fn.scope.parent
+    if parent is None:
+        return False
+    defs = [b for b in parent.bindings.get(fn.name, ()) if isinstance(b, Bound) and isinstance(b.value, LocalFunction)]
+    return len(defs) > 1
 
 
 def _says_async(name: str) -> bool:

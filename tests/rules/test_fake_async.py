@@ -781,6 +781,13 @@ def test_methods_are_judged_when_called_or_private_and_every_module_level_corout
         ("import contextlib\n\n@contextlib.asynccontextmanager\nasync def session():\n    yield 1\n", []),
         ("import asyncio\n\nasync def start(coro):\n    return asyncio.ensure_future(coro)\n", []),  # needs the loop
         ("async def stub():\n    ...\n", []),
+        (
+            "try:\n    import socks\nexcept ImportError:\n    async def connect(proxy):\n"
+            "        raise ImportError('needs socks')\nelse:\n    async def connect(proxy):\n"
+            "        return await socks.connect(proxy)\n",
+            [],
+        ),  # a fallback keeps the real definition's signature
+        ("async def fail(proxy):\n    raise ImportError('needs socks')\n", [(1, 1)]),
     ],
 )
 def test_module_level_coroutines_are_judged_like_ruf029(source: str, expect: list[tuple[int, int]]) -> None:
