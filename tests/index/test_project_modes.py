@@ -197,7 +197,8 @@ def test_chain_steps_name_their_files(project: Path) -> None:
 @pytest.mark.parametrize("name", [n for n in PROJECT if n.endswith(".py")])
 def test_flake8_one_file_at_a_time(project: Path, name: str) -> None:
     out = subprocess.run(
-        [sys.executable, "-m", "flake8", "--select", "FAS", name],
+        # `--select FAS` turns on the opt-in rules too (flake8's semantics): keep to the default ones
+        [sys.executable, "-m", "flake8", "--select", "FAS", "--extend-ignore", "FAS204,FAS400,FAS401", name],
         cwd=project,
         capture_output=True,
         text=True,
