@@ -390,6 +390,9 @@ class _Checker:
                 comp = self.parents.get(cur)
                 if isinstance(comp, _COMPS):
                     return _PerItem(comp)
+            elif isinstance(cur, ast.Call) and isinstance(child, ast.Lambda) and cur.args and cur.args[0] is child:
+                if self._is_map(cur):
+                    return _PerItem(cur)  # map(lambda u: ..., items)
             child, cur = cur, self.parents.get(cur)
         return None
 
@@ -416,11 +419,15 @@ class _Checker:
             v = self.model.callee(call)
             if isinstance(v, LocalFunction):
                 sites.setdefault(v.node, []).append(call)
-            elif isinstance(v, Ref) and v.qualname == "builtins.map" and call.args:
+            elif self._is_map(call) and call.args:
                 f = self.model.value_in(call.args[0], call)
                 if isinstance(f, LocalFunction):
                     sites.setdefault(f.node, []).append(call)
         return sites
+
+    def _is_map(self, call: ast.Call) -> bool:
+        v = self.model.callee(call)
+        return isinstance(v, Ref) and v.qualname == "builtins.map"
 
     def _via_callers(
         self,

@@ -74,6 +74,8 @@ def test_both_rules_are_off_by_default() -> None:
         ("return [httpx.AsyncClient(base_url=u) for u in urls]\n", []),
         ("return {u: await fetch(httpx.AsyncClient(), u) for u in urls}\n", [(4, 28)]),
         # a client per host kept in a container or on an object / used and dropped
+        ("return await asyncio.gather(*map(lambda u: httpx.AsyncClient().get(u), urls))\n", [(4, 48)]),
+        ("return await asyncio.gather(*(asyncio.to_thread(lambda: httpx.AsyncClient()) for u in urls))\n", []),
         ("for u in urls:\n        clients[u] = httpx.AsyncClient(base_url=u)\n", []),
         ("for u in urls:\n        clients.append(httpx.AsyncClient(base_url=u))\n", []),
         ("for u in urls:\n        c = httpx.AsyncClient(base_url=u)\n        clients.add(c)\n", []),
@@ -162,6 +164,9 @@ async def main(urls):
         ("return await asyncio.gather(*(fetch(u) for u in urls))", True),
         ("return await asyncio.gather(*[fetch(u) for u in urls])", True),
         ("return await asyncio.gather(*map(fetch, urls))", True),
+        ("return await asyncio.gather(*map(lambda u: fetch(u), urls))", True),
+        ("return await asyncio.gather(*map(lambda u: fetch(u), urls[:1]), fetch(urls[1]))", True),
+        ("return list(map(len, urls)), await fetch(urls[0])", False),
         ("return [await f for f in asyncio.as_completed([fetch(u) for u in urls])]", True),
         ("async with asyncio.TaskGroup() as tg:\n        for u in urls:\n            tg.create_task(fetch(u))", True),
         ("return await asyncio.gather(*(asyncio.wait_for(fetch(u), 5) for u in urls))", True),
