@@ -346,7 +346,8 @@ FAS204 = Rule(
         "decorated functions (`@abstractmethod`, `@overload`, `@asynccontextmanager`, and any decorator "
         "that may register the function with a framework: `@app.get(...)`, `@pytest.fixture`), "
         "coroutines handed to other code as a value (a callback argument, a default argument, an "
-        "assignment), async dunder methods, methods that override or are overridden by a method of a base "
+        "assignment) or whose coroutine object is (a call not awaited on the spot: `asyncio.run(main())`, "
+        "`loop.run_until_complete(setup())`, `asyncio.gather(f(), g())`), async dunder methods, methods that override or are overridden by a method of a base "
         "or subclass in the module, methods of classes with a base the model cannot see, coroutines that "
         "call into the async runtime (`asyncio.create_task`, `loop.call_soon`, ...), functions defined "
         "more than once in their scope (a fallback under `except ImportError` keeps the real one's async "
@@ -942,7 +943,7 @@ class _Checker:
                     "context: async in name only; make it a plain generator (`def`, iterated with `for` "
                     "instead of `async for`), or make its I/O native and await it"
                 )
-            elif not top_level and uncalled and not fn.name.startswith("_"):
+            elif fn in usage.handed or (not top_level and uncalled and not fn.name.startswith("_")):
                 continue
             else:
                 message = (
@@ -979,6 +980,8 @@ class _Checker:
                     usage.iterated.add(target)
                 else:
                     usage.other_calls.add(target)
+                if not isinstance(up, ast.Await):
+                    usage.handed.add(target)
             for arg in [*call.args, *(kw.value for kw in call.keywords)]:
                 for node in _references(arg):
                     fi = self.graph.function_for(self.model.value_in(node, call))
@@ -1042,6 +1045,9 @@ class _Usage:
     values: set[str] = field(default_factory=set)  # names read other than to call them (`x = f`, `g(cb=f)`)
     iterated: set[FunctionInfo] = field(default_factory=set)  # called as the iterable of `async for`
     other_calls: set[FunctionInfo] = field(default_factory=set)
+    # called without `await` on the spot: the coroutine object goes to code that needs an awaitable
+    # (asyncio.run(main()), loop.run_until_complete(...), asyncio.gather(...), a framework)
+    handed: set[FunctionInfo] = field(default_factory=set)
 
 
 def _may_be_method(v: Optional[Value]) -> bool:

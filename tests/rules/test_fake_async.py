@@ -788,6 +788,14 @@ def test_methods_are_judged_when_called_or_private_and_every_module_level_corout
             [],
         ),  # a fallback keeps the real definition's signature
         ("async def fail(proxy):\n    raise ImportError('needs socks')\n", [(1, 1)]),
+        # its coroutine object goes to code that needs an awaitable / it is only awaited here
+        ("import asyncio\n\nasync def main():\n    print('hi')\n\nasyncio.run(main())\n", []),
+        ("async def make():\n    return 1\n\ndef setup(loop):\n    return loop.run_until_complete(make())\n", []),
+        ("async def make():\n    return 1\n\nasync def setup():\n    return await make()\n", [(1, 1)]),
+        (
+            "class C:\n    async def _m(self):\n        return 1\n\n    def go(self, run):\n        return run(self._m())\n",
+            [],
+        ),
     ],
 )
 def test_module_level_coroutines_are_judged_like_ruf029(source: str, expect: list[tuple[int, int]]) -> None:
