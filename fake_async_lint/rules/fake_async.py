@@ -349,7 +349,8 @@ FAS204 = Rule(
         "assignment) or whose coroutine object is (a call not awaited on the spot: `asyncio.run(main())`, "
         "`loop.run_until_complete(setup())`, `asyncio.gather(f(), g())`), async dunder methods, methods that override or are overridden by a method of a base "
         "or subclass in the module, methods of classes with a base the model cannot see, coroutines that "
-        "call into the async runtime (`asyncio.create_task`, `loop.call_soon`, ...), functions defined "
+        "call into the async runtime (`asyncio.create_task`, `loop.call_soon`, ...), methods that only "
+        "return a constant or a parameter (a default hook that subclasses elsewhere override), functions defined "
         "more than once in their scope (a fallback under `except ImportError` keeps the real one's async "
         "signature), and module-level "
         "coroutines the module does not call that are pytest tests (`test_*` in a test file) or whose name "
@@ -918,6 +919,8 @@ class _Checker:
                 continue
             if _is_stub(node.body) or _is_dunder(node.name) or not self._plain_decorators(fn):
                 continue
+            if fn.cls is not None and _is_default_hook(node):
+                continue
             if _has_alternatives(fn) or self._implements_interface(fn) or self._uses_runtime(fn):
                 continue
             if usage is None:
@@ -1093,6 +1096,19 @@ def _is_test(name: str, path: str) -> bool:
     base = PurePath(path.replace("\\", "/")).name
     in_test_file = base.startswith("test_") or base.endswith("_test.py") or base == "conftest.py"
     return in_test_file and name.startswith("test")
+
+
+def _is_default_hook(node: ast.AsyncFunctionDef) -> bool:
+    """A method that only returns a constant or one of its parameters (`return options`, `return True`):
+    a default implementation that subclasses elsewhere override, maybe with I/O."""
+    body = node.body
+    if body and isinstance(body[0], ast.Expr) and isinstance(body[0].value, ast.Constant):
+        body = body[1:]  # the docstring
+    if len(body) != 1 or not isinstance(body[0], ast.Return) or body[0].value is None:
+        return False
+    value = body[0].value
+    params = {a.arg for a in (*node.args.posonlyargs, *node.args.args, *node.args.kwonlyargs)}
+    return isinstance(value, ast.Constant) or (isinstance(value, ast.Name) and value.id in params)
 
 
 def _has_alternatives(fn: FunctionInfo) -> bool:

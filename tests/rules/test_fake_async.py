@@ -656,7 +656,7 @@ def test_decorated_methods_are_not_reported(decorator: str) -> None:
 
 
 def test_plain_decorators_do_not_exempt() -> None:
-    source = "class C:\n    @staticmethod\n    async def _m(x):\n        return x\n"
+    source = "class C:\n    @staticmethod\n    async def _m(x):\n        return x * 2\n"
     assert hits(source, "FAS204") == [("FAS204", 3, 5)]
 
 
@@ -678,7 +678,7 @@ def test_interface_overrides_are_not_reported() -> None:
 
         class Leaf(Child):
             async def _extra(self):
-                return 1
+                return self.n
 
         class External(somewhere.Handler):
             async def handle(self):
@@ -741,7 +741,7 @@ def test_methods_are_judged_when_called_or_private_and_every_module_level_corout
                 return 1
 
             async def used(self):
-                return 2
+                return self.x * 2
 
             async def run(self, loop):
                 loop.call_later(1, self._tick)
@@ -764,6 +764,17 @@ def test_methods_are_judged_when_called_or_private_and_every_module_level_corout
         ("def outer():\n    async def handler(x):\n        return x\n    return 1\n", []),  # nested, uncalled
         ("def outer():\n    async def _handler(x):\n        return x\n    return 1\n", [(2, 5)]),  # private
         ("class C:\n    async def public(self):\n        return 1\n", []),  # a method
+        # a default hook (returns a constant or a parameter) / the same method doing work
+        (
+            'class C:\n    async def _prepare(self, opts):\n        """Hook."""\n        return opts\n\n'
+            "    async def go(self):\n        return await self._prepare(1)\n",
+            [],
+        ),
+        (
+            "class C:\n    async def _prepare(self, opts):\n        return dict(opts)\n\n"
+            "    async def go(self):\n        return await self._prepare(1)\n",
+            [(2, 5)],
+        ),
         ("async def on_done(x):\n    return x\n\nhooks = {'done': on_done}\n", []),  # a value
         ("async def on_done(x):\n    return x\n\nHOOK = on_done\n", []),
         ("async def receive():\n    return {}\n\ndef serve(app, receive=receive):\n    return app\n", []),
