@@ -389,7 +389,9 @@ FAS204 = Rule(
         "sync code under test may need), names that promise a coroutine to whoever looks them up by name "
         "(Home Assistant's `async_setup_entry` and its integration-platform siblings), and async "
         "generators handed to other code (an API that takes an async iterable needs one, whatever the "
-        "generator does inside; RUF029 reports those). Expect findings on public library coroutines "
+        "generator does inside; RUF029 reports those), coroutine objects handed to a runner "
+        "(`asyncio.run(main())`: the advice to drop the `await` would not apply), default hooks that "
+        "subclasses override, and `except ImportError` fallbacks. Expect findings on public library coroutines "
         "that are async so callers can `await` them and the API can later do I/O: such a function must "
         "stay `async def`; silence it with `# noqa: FAS204`."
     ),
