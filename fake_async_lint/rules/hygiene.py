@@ -153,7 +153,8 @@ FAS401 = Rule(
     what=(
         "Flags an expression statement whose value is a call that schedules a task and returns it: "
         "`asyncio.create_task(...)`, `loop.create_task(...)` on a loop the model knows "
-        "(`asyncio.get_running_loop()`, a parameter annotated `asyncio.AbstractEventLoop`), and "
+        "(`asyncio.get_running_loop()`, a parameter annotated `asyncio.AbstractEventLoop`, Home Assistant's "
+        "`hass.loop`), and "
         "`asyncio.ensure_future(...)` of a fresh coroutine (a call of an `async def` of the module: "
         "`ensure_future` hands an existing future back unchanged). Names are resolved through imports "
         "and aliases; a `create_task` method on a receiver the model cannot resolve is not reported."
@@ -247,8 +248,8 @@ class _Checker:
         canonical = self.model.catalog.canonical
         if isinstance(v, Ref):
             return canonical(v.qualname)
-        if isinstance(v, Instance) and len(v.path) == 1:
-            return f"{canonical(v.type)}.{v.path[0]}"
+        if isinstance(v, Instance) and v.path:
+            return ".".join((canonical(v.type), *v.path))  # loop.create_task, hass.loop.create_task
         return None
 
     def spawn_row(self, call: ast.Call) -> Optional[SpawnRow]:

@@ -310,6 +310,22 @@ def test_spawns_are_resolved_through_imports_and_aliases(imports: str) -> None:
     assert hits(source, "FAS401") == [("FAS401", line, 5)]
 
 
+def test_a_loop_reached_through_an_attribute_of_a_catalog_type() -> None:
+    source = """\
+        from homeassistant.core import HomeAssistant
+
+        async def job():
+            return 1
+
+        async def async_setup(hass: HomeAssistant, config):
+            hass.loop.create_task(job())
+            hass.async_create_task(job())
+            return True
+        """
+    [f] = findings(source, "FAS401")
+    assert (f.line, f.col) == (7, 5) and "hass.loop.create_task()" in f.message
+
+
 def test_task_groups_keep_their_tasks() -> None:
     source = """\
         import anyio
