@@ -207,7 +207,7 @@ def test_config_flag_overrides_discovery_and_isolated_ignores_files(
 
 def test_flags_win_over_the_file(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     project(tmp_path, 'select = ["FAS101"]\nasync-library = "trio"\nsafe = ["requests.get"]')
-    assert run(tmp_path, ".", "--select", "FAS", "--async-library", "auto", "--safe", "", capsys=capsys)[:2] == (
+    assert run(tmp_path, ".", "--select", "FAS1", "--async-library", "auto", "--safe", "", capsys=capsys)[:2] == (
         1,
         [SLEEP, HTTP],
     )
