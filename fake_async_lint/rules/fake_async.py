@@ -697,16 +697,45 @@ class _Checker:
         end_col = self.ctx.column(end_line, end_off) if end_off is not None else 0
         return [node.lineno, self.ctx.column(node.lineno, node.col_offset), end_line, end_col]
 
-    def parameter_index(self, node: ast.expr, fn: FunctionInfo) -> Optional[int]:
-        """The position of the parameter `node` names, when `fn` is a module-level function."""
-        if not isinstance(node, ast.Name) or fn.parent is not None or fn.cls is not None:
+    def parameter_index(self, node: ast.expr, fn: FunctionInfo, anchor: Optional[ast.Call] = None) -> Optional[int]:
+        """The position of the parameter of `fn` (a module-level function) that the hop runs: named
+        directly, bound by `functools.partial` (also around `contextvars.Context.run`), or called by a
+        closure or lambda the hop runs (`def wrapper(): return func(*args)`)."""
+        if fn.parent is not None or fn.cls is not None or isinstance(fn.node, ast.Lambda):
             return None
-        if isinstance(fn.node, ast.Lambda):
+        if self.model.scopes.module_scope.bindings.get(fn.name) is None:
             return None
         params = [a.arg for a in (*fn.node.args.posonlyargs, *fn.node.args.args)]
-        if node.id not in params or self.model.scopes.module_scope.bindings.get(fn.name) is None:
+        return self._param_in(node, anchor, fn, params, 0)
+
+    def _param_in(
+        self, node: ast.expr, anchor: Optional[ast.Call], fn: FunctionInfo, params: list[str], depth: int
+    ) -> Optional[int]:
+        if depth > 3:
             return None
-        return params.index(node.id)
+        if isinstance(node, ast.Name) and node.id in params:
+            return params.index(node.id)
+        if isinstance(node, ast.Call):  # partial(f, ...), partial(ctx.run, wrapper): any bound callable
+            if self._by_value(self.model.callee(node), self.tables.wrappers) is None:
+                return None
+            for arg in node.args:
+                found = self._param_in(arg, node, fn, params, depth + 1)
+                if found is not None:
+                    return found
+            return None
+        inner: Optional[FunctionInfo] = None
+        if isinstance(node, ast.Lambda):
+            inner = self.model.scopes.function_of_node.get(node)
+        elif anchor is not None:
+            value = self.model.value_in(node, anchor)
+            if isinstance(value, LocalFunction):
+                inner = self.model.evaluator.function_info(value.node)
+        if inner is None or inner.parent is not fn:
+            return None
+        for call in inner.calls:  # the closure calls the parameter: the hop runs it
+            if isinstance(call.func, ast.Name) and call.func.id in params:
+                return params.index(call.func.id)
+        return None
 
     def project_target(self, node: ast.expr, anchor: ast.Call, depth: int) -> Optional[str]:
         """The callable a hop runs, as a name the project phase resolves (None: not another module's)."""
@@ -1254,7 +1283,7 @@ def hop_facts(model: ModuleModel, ctx: Context, silenced: Callable[[int], bool])
     for hop in c.hops():
         if hop.decorated is not None or hop.target is None or hop.anchor is None or c.implements_itself(hop):
             continue
-        param = c.parameter_index(hop.target, hop.coroutine)
+        param = c.parameter_index(hop.target, hop.coroutine, hop.anchor)
         if param is not None:
             hopfns[hop.coroutine.qualname] = [param, hop.coroutine.name]
             continue

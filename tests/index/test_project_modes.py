@@ -317,3 +317,52 @@ def test_src_setting_names_the_source_roots(tmp_path: Path, monkeypatch: pytest.
         text=True,
     )
     assert [line.split(": ")[0] for line in flake8.stdout.splitlines()] == ["apps/web.py:5:12"], flake8.stderr
+
+
+def test_a_hop_wrapper_that_runs_its_argument_through_a_closure(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """langchain's `run_in_executor(config, func, *args)`: the hop runs `partial(ctx.run, wrapper)`,
+    and `wrapper` calls `func`; a call of it is a hop over its second argument."""
+    (tmp_path / "pyproject.toml").write_text("", encoding="utf-8")
+    (tmp_path / "app").mkdir()
+    (tmp_path / "app" / "__init__.py").write_text("", encoding="utf-8")
+    (tmp_path / "app" / "compat.py").write_text(
+        "import asyncio\n"
+        "from contextvars import copy_context\n"
+        "from functools import partial\n"
+        "\n"
+        "\n"
+        "async def run_in_executor(executor_or_config, func, *args, **kwargs):\n"
+        "    def wrapper():\n"
+        "        return func(*args, **kwargs)\n"
+        "\n"
+        "    if executor_or_config is None:\n"
+        "        return await asyncio.get_running_loop().run_in_executor(None, partial(copy_context().run, wrapper))\n"
+        "    return await asyncio.get_running_loop().run_in_executor(executor_or_config, wrapper)\n",
+        encoding="utf-8",
+    )
+    (tmp_path / "app" / "emb.py").write_text(
+        "import requests\n"
+        "\n"
+        "from app.compat import run_in_executor\n"
+        "\n"
+        "\n"
+        "class Emb:\n"
+        "    def embed_query(self, text):\n"
+        "        return requests.post('https://api.example.com', json={'t': text}).json()\n"
+        "\n"
+        "    def tokens(self, text):\n"
+        "        return text.split()\n"
+        "\n"
+        "    async def aembed_query(self, text):\n"
+        "        return await run_in_executor(None, self.embed_query, text)\n"
+        "\n"
+        "    async def atokens(self, text):\n"
+        "        return await run_in_executor(None, self.tokens, text)\n",
+        encoding="utf-8",
+    )
+    monkeypatch.chdir(tmp_path)
+    [hop] = check_paths(["app/emb.py"], SETTINGS).findings
+    assert (hop.line, hop.col, hop.code) == (14, 22, "FAS200")
+    assert hop.message.startswith("thread hop run_in_executor() wraps Emb.embed_query() -> requests.post()")
