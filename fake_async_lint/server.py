@@ -117,7 +117,10 @@ def _rel(path: str, root: Optional[str]) -> str:
 
 
 def _step_text(step: ChainStep, root: Optional[str]) -> str:
-    return f"{_rel(step.path, root)}:{step.line}:{step.col}"
+    """`path:line:col`, a link to the place where the path is a file (`#L` is the line, as editors read it)."""
+    text = f"{_rel(step.path, root)}:{step.line}:{step.col}"
+    uri = from_fs_path(step.path) if os.path.isabs(step.path) else None
+    return f"[{text}]({uri}#L{step.line})" if uri else text
 
 
 def _pool_coroutines(finding: Finding) -> tuple[Any, ...]:
