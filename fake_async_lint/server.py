@@ -2,8 +2,9 @@
 
 A document is analysed like `check --stdin-filename PATH`: the configuration is found from its
 directory, `exclude` and `per-file-ignores` apply, `# noqa` too. Diagnostics come on open, on every
-unsaved change (debounced: the latest text wins, stale runs are dropped), on save; they are cleared
-on close. Code actions: each fix, "add `# noqa: CODE`", "explain CODE"; hover shows a finding's
+unsaved change, on save; they are cleared on close. An edit after a pause is analysed at once; edits
+in quick succession are debounced (the latest text wins; a run whose text has changed meanwhile is
+dropped, one not started yet is cancelled). Code actions: each fix, "add `# noqa: CODE`", "explain CODE"; hover shows a finding's
 message, chain and replacement.
 """
 
@@ -213,6 +214,7 @@ class FakeAsyncLanguageServer(LanguageServer):
         self.analyses: dict[str, Analysis] = {}
         self.open_documents: set[str] = set()
         self._pending: dict[str, asyncio.Task[None]] = {}
+        self._last_change: dict[str, float] = {}
         # one analysis at a time, off the event loop so that requests keep being read meanwhile
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="fake-async-lint")
         self._settings: dict[str, Settings] = {}
@@ -247,12 +249,23 @@ class FakeAsyncLanguageServer(LanguageServer):
             old.cancel()
         self._pending[uri] = asyncio.get_running_loop().create_task(self._run(uri, delay))
 
+    def changed(self, uri: str) -> None:
+        """An unsaved edit. The first one after a pause is analysed at once; while edits keep
+        coming (typing), each waits for a pause of `debounce` seconds, so only the latest text
+        is analysed."""
+        now = asyncio.get_running_loop().time()
+        last = self._last_change.get(uri)
+        self._last_change[uri] = now
+        typing = last is not None and now - last < self.debounce
+        self.schedule(uri, self.debounce if typing else 0)
+
     def forget(self, uri: str) -> None:
         task = self._pending.pop(uri, None)
         if task is not None:
             task.cancel()
         self.open_documents.discard(uri)
         self.analyses.pop(uri, None)
+        self._last_change.pop(uri, None)
         self.text_document_publish_diagnostics(types.PublishDiagnosticsParams(uri=uri, diagnostics=[]))
 
     async def _run(self, uri: str, delay: float) -> None:
@@ -501,7 +514,7 @@ def create_server() -> FakeAsyncLanguageServer:
 
     @server.feature(types.TEXT_DOCUMENT_DID_CHANGE)
     async def did_change(ls: FakeAsyncLanguageServer, params: types.DidChangeTextDocumentParams) -> None:
-        ls.schedule(params.text_document.uri, ls.debounce)
+        ls.changed(params.text_document.uri)
 
     @server.feature(types.TEXT_DOCUMENT_DID_SAVE)
     async def did_save(ls: FakeAsyncLanguageServer, params: types.DidSaveTextDocumentParams) -> None:
