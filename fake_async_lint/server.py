@@ -288,6 +288,11 @@ class FakeAsyncLanguageServer(LanguageServer):
             result.version = version
             self.analyses[uri] = result
             self.publish(uri, result)
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:  # a bug of ours: say so once, keep the session
+            log.exception("cannot report on %s", uri)
+            self.show_error_once(f"{NAME}: internal error: {type(exc).__name__}: {exc}")
         finally:
             task = asyncio.current_task()
             if self._pending.get(uri) is task:
@@ -400,12 +405,14 @@ class FakeAsyncLanguageServer(LanguageServer):
         only = params.context.only
         if only and not any(types.CodeActionKind.QuickFix.value.startswith(k) for k in only):
             return []
-        doc = self.workspace.get_text_document(uri)
+        # edits are computed on the analysed text: offered only while it is the buffer's text, and
+        # versioned, so that a client applies none to a text they were not computed for
+        current = analysis.version == self.workspace.get_text_document(uri).version
         actions: list[types.CodeAction] = []
         explained: set[str] = set()
         for f, rng in self.findings_in(uri, params.range):
             diag = [self.diagnostic(uri, f, analysis)]
-            if f.fix is not None:
+            if f.fix is not None and current:
                 unsafe = fix_applicability(f) == "unsafe"
                 first = f.fix.replacement.strip().splitlines()[0] if f.fix.replacement.strip() else ""
                 title = f"Replace with `{first}`" + (" (unsafe)" if unsafe else "")
@@ -415,10 +422,10 @@ class FakeAsyncLanguageServer(LanguageServer):
                         kind=types.CodeActionKind.QuickFix,
                         diagnostics=diag,
                         is_preferred=not unsafe,
-                        edit=self._edit(uri, doc.version, [types.TextEdit(range=rng, new_text=f.fix.replacement)]),
+                        edit=self._edit(uri, analysis.version, [types.TextEdit(range=rng, new_text=f.fix.replacement)]),
                     )
                 )
-            if f.code not in ERROR_CODES:
+            if f.code not in ERROR_CODES and current:
                 row, col, text = noqa_insertion(analysis.source, f.line, f.code)
                 at = _client_position(analysis.lines, self.codec, row + 1, col + 1)
                 actions.append(
@@ -427,7 +434,7 @@ class FakeAsyncLanguageServer(LanguageServer):
                         kind=types.CodeActionKind.QuickFix,
                         diagnostics=diag,
                         edit=self._edit(
-                            uri, doc.version, [types.TextEdit(range=types.Range(start=at, end=at), new_text=text)]
+                            uri, analysis.version, [types.TextEdit(range=types.Range(start=at, end=at), new_text=text)]
                         ),
                     )
                 )
@@ -488,6 +495,14 @@ class FakeAsyncLanguageServer(LanguageServer):
             )
 
 
+def is_python(uri: str, language_id: str) -> bool:
+    """A Python document: by the client's language id, else by the file name (a client attached to
+    every file must not get TOML reported as a syntax error)."""
+    if language_id:
+        return language_id.lower() == "python"
+    return uri.rsplit("?", 1)[0].endswith((".py", ".pyi", ".pyw"))
+
+
 def _debounce_option(options: Any) -> Optional[float]:
     """`initializationOptions.debounceMs` (a number >= 0), if given."""
     if not isinstance(options, dict):
@@ -509,12 +524,15 @@ def create_server() -> FakeAsyncLanguageServer:
 
     @server.feature(types.TEXT_DOCUMENT_DID_OPEN)
     async def did_open(ls: FakeAsyncLanguageServer, params: types.DidOpenTextDocumentParams) -> None:
-        ls.open_documents.add(params.text_document.uri)
-        ls.schedule(params.text_document.uri, 0)
+        item = params.text_document
+        if is_python(item.uri, item.language_id):
+            ls.open_documents.add(item.uri)
+            ls.schedule(item.uri, 0)
 
     @server.feature(types.TEXT_DOCUMENT_DID_CHANGE)
     async def did_change(ls: FakeAsyncLanguageServer, params: types.DidChangeTextDocumentParams) -> None:
-        ls.changed(params.text_document.uri)
+        if params.text_document.uri in ls.open_documents:
+            ls.changed(params.text_document.uri)
 
     @server.feature(types.TEXT_DOCUMENT_DID_SAVE)
     async def did_save(ls: FakeAsyncLanguageServer, params: types.DidSaveTextDocumentParams) -> None:

@@ -571,6 +571,32 @@ def test_untitled_document(session: LspSession) -> None:
     assert [d["code"] for d in session.diagnostics(uri)] == ["FAS101"]
 
 
+def test_only_python_documents_are_analysed(session: LspSession, project: Path) -> None:
+    toml = project / "pyproject.toml"
+    toml.write_text("[tool.other]\nx = 1\n", encoding="utf-8")
+    item = {"uri": toml.as_uri(), "languageId": "toml", "version": 1, "text": toml.read_text(encoding="utf-8")}
+    session.notify("textDocument/didOpen", {"textDocument": item})
+    (project / "app.py").write_text(APP, encoding="utf-8")
+    session.diagnostics(session.open(project / "app.py"))
+    assert publications(session, toml.as_uri()) == []
+
+
+def test_edits_are_offered_only_for_the_analysed_text(project: Path) -> None:
+    (project / "tick.py").write_text("import time\n\n\nasync def tick():\n    time.sleep(1)\n", encoding="utf-8")
+    s = LspSession(project, init_options={"debounceMs": 10_000})
+    try:
+        uri = s.open(project / "tick.py")
+        [diag] = s.diagnostics(uri)
+        assert [a["title"] for a in s.code_actions(uri, diag)] == ["Add `# noqa: FAS101`", "Explain FAS101"]
+        s.change(uri, s.texts[uri] + "\n")  # analysed at once: the first edit after a pause
+        [diag] = s.diagnostics(uri)
+        s.change(uri, "\n" + s.texts[uri])  # typing: waits for a 10 s pause, so not analysed yet
+        # the diagnostics are those of the text before: no edit computed on it, only the explanation
+        assert [a["title"] for a in s.code_actions(uri, diag)] == ["Explain FAS101"]
+    finally:
+        s.kill()
+
+
 def test_shutdown_and_exit(project: Path) -> None:
     s = LspSession(project)
     try:
