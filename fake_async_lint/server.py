@@ -539,10 +539,11 @@ def create_server() -> FakeAsyncLanguageServer:
         uri = params.text_document.uri
         if uri.rsplit("/", 1)[-1] == "pyproject.toml":
             ls.forget_settings()
-            for other in list(ls.open_documents):
-                ls.schedule(other, 0)
-        elif uri in ls.open_documents:
-            ls.schedule(uri, 0)
+        elif uri not in ls.open_documents:
+            return
+        # the saved file may be a helper that another open module's chains go through
+        for other in sorted(ls.open_documents, key=lambda u: u != uri):
+            ls.schedule(other, 0)
 
     @server.feature(types.TEXT_DOCUMENT_DID_CLOSE)
     async def did_close(ls: FakeAsyncLanguageServer, params: types.DidCloseTextDocumentParams) -> None:

@@ -629,3 +629,27 @@ def test_server_subcommand_is_in_the_help() -> None:
         [sys.executable, "-m", "fake_async_lint", "--help"], capture_output=True, text=True, cwd=ROOT, check=True
     ).stdout
     assert "server" in out
+
+
+def test_without_pygls_the_command_says_what_to_install() -> None:
+    # an environment without the `server` extra: the imports fail as they would there
+    code = (
+        "import sys; sys.modules['pygls'] = None; sys.modules['lsprotocol'] = None; "
+        "from fake_async_lint.cli import main; sys.exit(main(['server']))"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, timeout=TIMEOUT)
+    assert done.returncode == 2
+    assert done.stdout == ""
+    assert done.stderr.startswith("fake-async-lint: the language server needs pygls (")
+    assert "pip install 'fake-async-lint[server]'" in done.stderr
+    assert "Traceback" not in done.stderr
+
+
+def test_saving_a_module_rechecks_the_other_open_documents(session: LspSession, project: Path) -> None:
+    (project / "a.py").write_text(APP, encoding="utf-8")
+    (project / "b.py").write_text(APP, encoding="utf-8")
+    a, b = session.open(project / "a.py"), session.open(project / "b.py")
+    session.diagnostics(a), session.diagnostics(b)
+    since = len(session.notifications)
+    session.notify("textDocument/didSave", {"textDocument": {"uri": b}})
+    session.wait(lambda: publications(session, a, since) and publications(session, b, since))
