@@ -12,14 +12,15 @@ import ast
 import functools
 from dataclasses import dataclass, field
 from pathlib import PurePath
-from typing import Iterator, Mapping, Optional, TypeVar
+from typing import Any, Callable, Iterator, Mapping, Optional, Sequence, TypeVar
 
 from ..catalog.loader import ApiRow, ExecutorRow, HopRow, HopTables, LoopRow
 from ..findings import ChainStep, Finding, Fix
 from ..model.callgraph import CallGraph, Chain, display_name
 from ..model.module import ModuleModel
-from ..model.scopes import ClassInfo, FunctionInfo
-from ..model.values import Instance, LocalClass, LocalFunction, LocalObject, Ref, Value
+from ..model.project import encode
+from ..model.scopes import Assigned, Bound, ClassInfo, FunctionInfo
+from ..model.values import ImportedObject, Instance, LocalClass, LocalFunction, LocalObject, Ref, RelativeRef, Value
 from . import blocking
 from .base import Context, Example, Family, Rule
 
@@ -617,6 +618,59 @@ class _Checker:
         line = getattr(node, "lineno", 1)
         return ChainStep(name, self.ctx.path, line, self.ctx.column(line, getattr(node, "col_offset", 0)))
 
+    # -- across modules ------------------------------------------------------------------
+    def span(self, node: ast.expr) -> list[int]:
+        end_line = getattr(node, "end_lineno", None) or node.lineno
+        end_off = getattr(node, "end_col_offset", None)
+        end_col = self.ctx.column(end_line, end_off) if end_off is not None else 0
+        return [node.lineno, self.ctx.column(node.lineno, node.col_offset), end_line, end_col]
+
+    def parameter_index(self, node: ast.expr, fn: FunctionInfo) -> Optional[int]:
+        """The position of the parameter `node` names, when `fn` is a module-level function."""
+        if not isinstance(node, ast.Name) or fn.parent is not None or fn.cls is not None:
+            return None
+        if isinstance(fn.node, ast.Lambda):
+            return None
+        params = [a.arg for a in (*fn.node.args.posonlyargs, *fn.node.args.args)]
+        if node.id not in params or self.model.scopes.module_scope.bindings.get(fn.name) is None:
+            return None
+        return params.index(node.id)
+
+    def project_target(self, node: ast.expr, anchor: ast.Call, depth: int) -> Optional[str]:
+        """The callable a hop runs, as a name the project phase resolves (None: not another module's)."""
+        if depth > 4:
+            return None
+        if isinstance(node, ast.Call):  # functools.partial(f, ...)
+            wr = self._by_value(self.model.callee(node), self.tables.wrappers)
+            bound = node.args
+            if wr is None or len(bound) <= wr.fn or isinstance(bound[wr.fn], ast.Starred):
+                return None
+            return self.project_target(bound[wr.fn], node, depth + 1)
+        if isinstance(node, ast.Lambda):  # lambda: helper(x)
+            body = node.body
+            return self.project_target(body.func, body, depth + 1) if isinstance(body, ast.Call) else None
+        value = self.model.value_in(node, anchor)
+        if isinstance(value, (Ref, RelativeRef, ImportedObject)):
+            return encode(value, self.model)
+        fi = self.graph.function_for(value)
+        if fi is not None and isinstance(fi.node, ast.FunctionDef) and not fi.is_generator and fi.parent is None:
+            return "@" + fi.qualname  # a function of this module whose chain leaves it
+        origin = self.model.origin_in(node, anchor)
+        if isinstance(origin, (ast.Call, ast.Lambda)):
+            return self.project_target(origin, origin if isinstance(origin, ast.Call) else anchor, depth + 1)
+        return None
+
+    def argument_target(self, node: ast.expr, call: ast.Call) -> Optional[Any]:
+        value = self.model.value_in(node, call)
+        row = self.model.catalog_row(value)
+        if row is not None:
+            w = self._reference(value, row, node, (), ())
+            if w is None:
+                return None
+            method = row.method or row.name.rsplit(".", 1)[-1]
+            return ["api", row.display, row.code, row.use, method]
+        return self.project_target(node, call, 0)
+
     # -- FAS200 ------------------------------------------------------------------------
     def implements_itself(self, hop: HopCall) -> bool:
         """An async runtime's own source (trio/_subprocess.py) builds its native API on its own hops."""
@@ -636,16 +690,8 @@ class _Checker:
                 f"thread hop @{hop.row.shown} makes sync def '{co}' a coroutine that runs {what} "
                 f"(blocking {kind}) in a thread; {advice} in an `async def` instead"
             )
-        elif len(w.names) == 1:
-            message = (
-                f"thread hop {hop.row.shown}() wraps blocking {kind} {w.names[0]} in coroutine '{co}'; "
-                f"{advice} instead of a thread"
-            )
         else:
-            message = (
-                f"thread hop {hop.row.shown}() wraps {' -> '.join(w.names)} (blocking {kind}) in coroutine "
-                f"'{co}'; {advice} instead of a thread"
-            )
+            message = hop_message(hop.row.shown, w.names, kind, co, advice)
         return self.ctx.finding(
             hop.node, "FAS200", message, api=row.display, replacement=advice, coroutine=co, chain=w.steps
         )
@@ -918,6 +964,69 @@ def check(model: ModuleModel, ctx: Context) -> Iterator[Finding]:
         if n is not None:
             yield c.fas201(ctor, backed[ctor], n)
     yield from c.loop_findings()
+
+
+def hop_message(shown: str, names: Sequence[str], kind: str, coroutine: str, advice: str) -> str:
+    """`thread hop asyncio.to_thread() wraps load() -> requests.get() (blocking HTTP call) in coroutine 'h'; ...`"""
+    if len(names) == 1:
+        return f"thread hop {shown}() wraps blocking {kind} {names[0]} in coroutine '{coroutine}'; {advice} instead of a thread"
+    return (
+        f"thread hop {shown}() wraps {' -> '.join(names)} (blocking {kind}) in coroutine '{coroutine}'; "
+        f"{advice} instead of a thread"
+    )
+
+
+# ---------------------------------------------------------------- across modules (the project phase)
+def hop_facts(model: ModuleModel, ctx: Context, silenced: Callable[[int], bool]) -> dict[str, Any]:
+    """What the project phase needs to judge hops whose callable lives in another module:
+    `hsites`, hops whose callable only the project can settle; `hopfns`, this module's functions
+    that pass a parameter to a hop (so calling them is a hop); `hopalias`, names bound to a hop API."""
+    c = _Checker(model, ctx)
+    hsites: list[list[Any]] = []
+    hopfns: dict[str, list[Any]] = {}
+    for hop in c.hops():
+        if hop.decorated is not None or hop.target is None or hop.anchor is None or c.implements_itself(hop):
+            continue
+        param = c.parameter_index(hop.target, hop.coroutine)
+        if param is not None:
+            hopfns[hop.coroutine.qualname] = [param, hop.coroutine.name]
+            continue
+        if c.wrapped(hop) is not None or silenced(hop.node.lineno):
+            continue  # settled in this module (FAS200 above), or silenced where it is
+        target = c.project_target(hop.target, hop.anchor, 0)
+        if target is not None:
+            hsites.append([hop.coroutine.name, *c.span(hop.node), target, hop.row.shown])
+    aliases: dict[str, list[Any]] = {}
+    for name, bindings in model.scopes.module_scope.bindings.items():
+        if len(bindings) != 1:
+            continue
+        b = bindings[0]
+        value = (
+            b.value
+            if isinstance(b, Bound)
+            else model.evaluator.value(b.expr, b.scope)
+            if isinstance(b, Assigned)
+            else None
+        )
+        if isinstance(value, Ref):
+            row = c.tables.hops.get(model.catalog.canonical(value.qualname))
+            if row is not None and not row.inside and row.decorator != "only":
+                aliases[name] = [row.fn, name]
+    out: dict[str, Any] = {}
+    if hsites:
+        out["hsites"] = hsites
+    if hopfns:
+        out["hopfns"] = hopfns
+    if aliases:
+        out["hopalias"] = aliases
+    return out
+
+
+def argument_target(model: ModuleModel, ctx: Context, node: ast.expr, call: ast.Call) -> Optional[Any]:
+    """What a callable argument of a call into another module runs, should that callee be a hop:
+    a catalog API with a native async form (`["api", display, code, use, method]`), or a target
+    the project resolves."""
+    return _Checker(model, ctx).argument_target(node, call)
 
 
 def check_async_in_name_only(model: ModuleModel, ctx: Context) -> Iterator[Finding]:

@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import ast
 import re
-from typing import Any, Iterable, Iterator, Optional, Sequence
+from typing import Any, Iterator, Optional, Sequence
 
-from ..catalog.loader import Catalog
+from ..catalog.loader import ApiRow, Catalog
 from ..findings import ChainStep, Finding
 from ..model import project
 from ..model.callgraph import CallGraph, Chain, display_name
@@ -230,7 +230,7 @@ def check(model: ModuleModel, ctx: Context) -> Iterator[Finding]:
 
 def _finding(model: ModuleModel, ctx: Context, coroutine: str, call: ast.Call, chain: Chain) -> Finding:
     steps = [
-        ChainStep(display_name(chain.hops[0].caller), ctx.path, call.lineno, ctx.column(call.lineno, call.col_offset))
+        ChainStep(display_name(chain.first.caller), ctx.path, call.lineno, ctx.column(call.lineno, call.col_offset))
     ]
     for hop in chain.hops:
         name = display_name(hop.callee) if hop.callee is not None else chain.row.display
@@ -246,13 +246,33 @@ def _finding(model: ModuleModel, ctx: Context, coroutine: str, call: ast.Call, c
 # ------------------------------------------------------------------ the project
 def facts(model: ModuleModel, ctx: Context) -> dict[str, Any]:
     """This module's facts for the project phase (JSON-serialisable)."""
+    from . import fake_async
+
     noqa = _noqa(model, ctx.source)
+    uses = model.catalog.uses
+
+    def native(row: ApiRow) -> bool:
+        use = uses.get(row.use or "")
+        return use is None or use.thread == "report"
+
+    def site_args(call: ast.Call) -> Optional[list[Any]]:
+        args = [
+            None if isinstance(a, ast.Starred) else fake_async.argument_target(model, ctx, a, call) for a in call.args
+        ]
+        return args if any(a is not None for a in args) else None
+
+    hops = fake_async.hop_facts(
+        model, ctx, lambda line: noqa.present and silenced(fake_async.FAS200.code, noqa.text(line))
+    )
     return file_facts(
         model,
         graph_for(model, ctx),
         column=ctx.column,
         site_silenced=lambda line: noqa.present and silenced(CODE, noqa.text(line)),
         library=ctx.library,
+        native_api=native,
+        hops=hops,
+        site_args=site_args,
     )
 
 
@@ -273,30 +293,26 @@ def _blocking_builtins(catalog: Catalog) -> tuple[str, ...]:
 _BUILTINS: dict[int, tuple[Catalog, tuple[str, ...]]] = {}
 
 
-def project_findings(
-    results: Iterable[tuple[str, Optional[dict[str, Any]]]],
-    catalog: Catalog,
-    max_depth: int,
-) -> list[Finding]:
-    """FAS300 for coroutine calls whose chains cross modules, from the files' facts alone."""
-    return [_linked_finding(site, catalog) for site in Project(results, max_depth).linked_sites()]
-
-
-def project_of(results: Iterable[tuple[str, Optional[dict[str, Any]]]], max_depth: int) -> Project:
-    """The project over the files' facts: `pending()` names the lazy files a chain needs."""
-    return Project(results, max_depth)
+def linked_findings(project: Project, catalog: Catalog) -> list[Finding]:
+    """FAS300 for coroutine calls of the checked files whose chains cross modules, from facts alone."""
+    return [_linked_finding(site, catalog) for site in project.linked_sites()]
 
 
 def _linked_finding(site: LinkedSite, catalog: Catalog) -> Finding:
     use = catalog.uses.get(site.use)
     advice = use.advice(site.method, site.library) if use is not None else "use its native async API"
     kind = _KIND.get(site.code, "call")
-    text = message(kind, site.steps, site.coroutine, advice, site.callee, site.library)
+    if site.rule == CODE:
+        text = message(kind, site.steps, site.coroutine, advice, site.callee, site.library)
+    else:
+        from .fake_async import hop_message
+
+        text = hop_message(site.hop, [f"{s.name}()" for s in site.steps], kind, site.coroutine, advice)
     return Finding(
         path=site.path,
         line=site.line,
         col=site.col,
-        code=CODE,
+        code=site.rule,
         message=text,
         end_line=site.end_line,
         end_col=site.end_col,
