@@ -17,7 +17,7 @@ from typing import Any, Callable, Iterator, Mapping, Optional, Sequence, TypeVar
 from ..catalog.loader import ApiRow, ExecutorRow, HopRow, HopTables, LoopRow
 from ..findings import ChainStep, Finding, Fix
 from ..model.callgraph import CallGraph, Chain, display_name
-from ..model.module import ModuleModel
+from ..model.module import BlockingCall, ModuleModel
 from ..model.project import encode
 from ..model.scopes import Assigned, Bound, ClassInfo, FunctionInfo
 from ..model.values import ImportedObject, Instance, LocalClass, LocalFunction, LocalObject, Ref, RelativeRef, Value
@@ -38,8 +38,11 @@ FAS200 = Rule(
         "through `asyncio.wrap_future`, asgiref's `sync_to_async`, Home Assistant's `async_add_executor_job`) "
         "when the callable it runs does I/O that has a native async API: HTTP, databases, caches, processes, "
         "sockets, SDK clients. The callable may be a reference (`requests.get`, `session.get`), a `lambda`, "
-        "a `functools.partial`, or a sync function or method of the same module that does the I/O directly "
-        "or through further helpers (the message names the chain: `fetch_rows() -> psycopg2.connect()`). "
+        "a `functools.partial`, or a sync function or method of this or any other module of the project "
+        "that does the I/O directly or through further helpers (the message names the chain: "
+        "`fetch_rows() -> psycopg2.connect()`). A project function that passes its callable argument to a "
+        "hop (`async def call_sync_safely(fn, *args)`) is a hop too, and so is a name bound to a hop API "
+        "(`make_async = asyncer.asyncify`): the finding lands on the call that hands them the I/O. "
         "`@sync_to_async` and tornado's `@run_on_executor` on such a function are reported at the decorator."
     ),
     why=(
@@ -72,7 +75,9 @@ FAS200 = Rule(
         "A `run_in_executor(...)` or `async_add_executor_job(...)` call is recognised by its method name "
         "when the receiver cannot be resolved (`self.loop`, an untyped `loop` parameter): the names are "
         "distinctive enough. Hop APIs are catalog data (`catalog/hops.toml`); more can be added with "
-        "`Catalog.extended(hops=...)`."
+        "the `extra-hops` setting. Across modules, a hop is judged from the other module's summary (the "
+        "first call in each function whose API has a native async form), through the same index as FAS300, "
+        "so the finding does not depend on which files were named."
     ),
     invalid=(
         Example(
@@ -279,7 +284,9 @@ FAS203 = Rule(
     what=(
         "Flags `asyncio.run()`, `loop.run_until_complete()`, `loop.run_forever()`, `asyncio.new_event_loop()` "
         "(and trio/anyio/uvloop's `run`) inside an `async def`. `.run_until_complete(...)` is recognised on "
-        "any receiver the model cannot resolve: the name is distinctive."
+        "any receiver the model cannot resolve: the name is distinctive. Also reported at a coroutine's call "
+        "into a sync helper that runs a loop (`asyncio.run()`, `run_until_complete()`), directly or through "
+        "further sync calls, with the chain, as FAS300 does for blocking calls."
     ),
     why=(
         "A coroutine already runs on a loop. `asyncio.run()` and `run_until_complete()` raise "
@@ -298,9 +305,22 @@ FAS203 = Rule(
         Example(
             "async def f(self, coro):\n    return self.loop.run_until_complete(coro)\n", ((2, 12),), "untyped receiver"
         ),
+        Example(
+            "import asyncio\n\ndef run_report(coro):\n    return asyncio.run(coro)\n\n"
+            "def nightly(coro):\n    return run_report(coro)\n\n"
+            "async def handler(coro):\n    nightly(coro)\n",
+            ((10, 5),),
+            "through sync helpers",
+        ),
     ),
     valid=(
         Example("async def f(coro):\n    return await coro\n"),
+        Example(
+            "import asyncio\n\ndef run_sync(coro):\n    try:\n        asyncio.get_running_loop()\n"
+            "    except RuntimeError:\n        return asyncio.run(coro)\n    raise TypeError('await it')\n\n"
+            "async def handler(coro):\n    run_sync(coro)\n",
+            title="a helper that checks for a running loop first",
+        ),
         Example("import asyncio\n\ndef main(coro):\n    return asyncio.run(coro)\n", title="sync entry point"),
         Example(
             "import asyncio\n\nasync def f(coro_fn):\n"
@@ -771,7 +791,57 @@ class _Checker:
         return self.ctx.finding(ctor, "FAS201", message, api=q, coroutine=coroutines[0].name)
 
     # -- FAS202 / FAS203 ------------------------------------------------------------------
+    # -- FAS203 through helpers ------------------------------------------------------------
+    def nested_loops(self, fn: FunctionInfo) -> Iterator[BlockingCall]:
+        """Calls in a sync function's own body that run an event loop there and then, unless the
+        function asks whether a loop is running (it then chooses its path by the answer)."""
+        found = []
+        for call in fn.calls:
+            row = self.loop_row(call)
+            if row is not None and row.runs:
+                found.append(BlockingCall(call, ApiRow(name=row.shown, code=row.code, use=row.name), fn))
+            elif self._probes_loop(call):
+                return
+        yield from found
+
+    def _probes_loop(self, call: ast.Call) -> bool:
+        v = self.model.callee(call)
+        if isinstance(v, Ref) and self.model.catalog.canonical(v.qualname) in self.tables.loop_probes:
+            return True
+        return isinstance(call.func, ast.Attribute) and call.func.attr in self.tables.loop_probe_methods
+
+    @functools.cached_property
+    def loop_graph(self) -> CallGraph:
+        """Chains from sync helpers down to a call that runs a nested event loop."""
+        return CallGraph(self.model, self.ctx.max_depth, direct=self.nested_loops)
+
+    def helper_loop_findings(self) -> Iterator[Finding]:
+        graph = self.loop_graph
+        for fn in self.model.coroutines:
+            for call in fn.calls:
+                if self.loop_row(call) is not None:
+                    continue
+                helper = graph.target(call)
+                chain = graph.chain(helper) if helper is not None and graph.propagates(helper) else None
+                if chain is None:
+                    continue
+                w = self._chain(chain, call, skip_first=False)
+                assert w is not None
+                row = self.tables.loops.get(chain.row.use or "") or self.tables.loop_methods.get(chain.row.use or "")
+                say = row.say if row is not None else "`await` the coroutine instead"
+                yield self.ctx.finding(
+                    call,
+                    "FAS203",
+                    f"nested event loop reached through {' -> '.join(w.names)} in coroutine '{fn.name}'; "
+                    f"make {w.names[0][:-2]}() async and {say}",
+                    api=chain.row.name,
+                    replacement=say,
+                    coroutine=fn.name,
+                    chain=w.steps,
+                )
+
     def loop_findings(self) -> Iterator[Finding]:
+        yield from self.helper_loop_findings()
         for fn in self.model.coroutines:
             for call in fn.calls:
                 row = self.loop_row(call)
