@@ -21,10 +21,10 @@ from __future__ import annotations
 
 import argparse
 import os
-import tempfile
 import platform
 import statistics
 import sys
+import tempfile
 import time
 from pathlib import Path
 
