@@ -11,6 +11,8 @@ message, chain and replacement.
 from __future__ import annotations
 
 import asyncio
+import bisect
+import importlib
 import io
 import logging
 import os
@@ -38,6 +40,9 @@ NAME = "fake-async-lint"
 EXPLAIN_COMMAND = "fake-async-lint.explain"
 DEFAULT_DEBOUNCE_MS = 150
 ERROR_CODES = frozenset({"FAS001"})  # a file that was not analysed; every pattern is a warning
+# a pool's rewrite is right only together with its hops': offered in the whole-file rewrite only
+POOL_CODES = frozenset({"FAS201"})
+_NEWLINE = re.compile(r"\r\n|\r|\n")
 
 log = logging.getLogger(__name__)
 
@@ -71,6 +76,55 @@ def fix_applicability(finding: Finding) -> str:
     """ "safe" or "unsafe" (a Fix without the field is a safe one)."""
     fix = finding.fix
     return str(getattr(fix, "applicability", "safe") or "safe") if fix is not None else ""
+
+
+Span = tuple[int, int, str]  # character offsets in a text and what replaces them
+
+
+def merge_edits(text: str, edits: Sequence[Span]) -> list[Span]:
+    """Edits that touch or overlap (an insertion where a replacement starts) merged into one, as
+    LSP requires; applied in (start, end) order, the way the fixer applies them."""
+    groups: list[tuple[int, int, list[Span]]] = []
+    for start, end, new in sorted(edits, key=lambda e: (e[0], e[1])):
+        if groups and start <= groups[-1][1]:
+            gs, ge, members = groups[-1]
+            groups[-1] = (gs, max(ge, end), members + [(start, end, new)])
+        else:
+            groups.append((start, end, [(start, end, new)]))
+    merged = []
+    for gs, ge, members in groups:
+        parts, pos = [], gs
+        for start, end, new in members:
+            parts += [text[pos:start], new]
+            pos = max(pos, end)
+        parts.append(text[pos:ge])
+        merged.append((gs, ge, "".join(parts)))
+    return merged
+
+
+def unsafe_rewrites(source: str, findings: Sequence[Finding]) -> tuple[dict[int, tuple[str, list[Span]]], list[Span]]:
+    """The fixer's unsafe rewrites for a document: by finding (its `id`), the kind and the edits it needs
+    (its own and the module's: imports, a shared client), merged; and all of them together."""
+    try:
+        unsafe = importlib.import_module("fake_async_lint.fix.unsafe")
+    except ImportError:  # a fixer without unsafe rewrites
+        return {}, []
+    plan_unsafe = getattr(unsafe, "plan_unsafe", None)
+    if plan_unsafe is None:
+        return {}, []
+    try:
+        plan = plan_unsafe(source, list(findings))
+        shared = [(e.start, e.end, e.text) for r in plan.rewrites if r.finding is None for e in r.edits]
+        every = [(e.start, e.end, e.text) for r in plan.rewrites for e in r.edits]
+        by_finding = {
+            id(r.finding): (str(r.kind), merge_edits(source, [(e.start, e.end, e.text) for e in r.edits] + shared))
+            for r in plan.rewrites
+            if r.finding is not None and r.edits
+        }
+    except Exception:  # a bug of the fixer: no unsafe fix offered, the session goes on
+        log.exception("unsafe fixes could not be planned")
+        return {}, []
+    return by_finding, merge_edits(source, every) if len(by_finding) > 1 else []
 
 
 def noqa_insertion(source: str, line: int, code: str) -> tuple[int, int, str]:
@@ -163,6 +217,21 @@ class Analysis:
     lines: list[str]
     findings: list[Finding]
     root: Optional[str]
+    _unsafe: Optional[tuple[dict[int, tuple[str, list[Span]]], list[Span]]] = None
+    _offsets: Optional[list[int]] = None
+
+    def unsafe(self) -> tuple[dict[int, tuple[str, list[Span]]], list[Span]]:
+        """The unsafe rewrites of this text, planned when a code action first asks."""
+        if self._unsafe is None:
+            self._unsafe = unsafe_rewrites(self.source, self.findings)
+        return self._unsafe
+
+    def position(self, offset: int) -> tuple[int, int]:
+        """A character offset in the source -> 1-based line and column."""
+        if self._offsets is None:
+            self._offsets = [0] + [m.end() for m in _NEWLINE.finditer(self.source)]
+        row = bisect.bisect_right(self._offsets, offset) - 1
+        return row + 1, offset - self._offsets[row] + 1
 
 
 def _client_position(lines: Sequence[str], codec: PositionCodec, line: int, col: int) -> types.Position:
@@ -410,19 +479,44 @@ class FakeAsyncLanguageServer(LanguageServer):
         current = analysis.version == self.workspace.get_text_document(uri).version
         actions: list[types.CodeAction] = []
         explained: set[str] = set()
+        rewrite_all_offered = False
         for f, rng in self.findings_in(uri, params.range):
             diag = [self.diagnostic(uri, f, analysis)]
-            if f.fix is not None and current:
-                unsafe = fix_applicability(f) == "unsafe"
+            if f.fix is not None and current and fix_applicability(f) != "unsafe":
                 first = f.fix.replacement.strip().splitlines()[0] if f.fix.replacement.strip() else ""
-                title = f"Replace with `{first}`" + (" (unsafe)" if unsafe else "")
                 actions.append(
                     types.CodeAction(
-                        title=title,
+                        title=f"Replace with `{first}`",
                         kind=types.CodeActionKind.QuickFix,
                         diagnostics=diag,
-                        is_preferred=not unsafe,
+                        is_preferred=True,
                         edit=self._edit(uri, analysis.version, [types.TextEdit(range=rng, new_text=f.fix.replacement)]),
+                    )
+                )
+            # an unsafe fix changes more than the finding's range (an import, a shared client): it is
+            # offered with every edit the fixer plans for it, never as a bare replacement
+            rewrite = analysis.unsafe()[0].get(id(f)) if current and f.fix is None else None
+            if rewrite is not None and f.code not in POOL_CODES:
+                kind, spans = rewrite
+                actions.append(
+                    types.CodeAction(
+                        title=f"Rewrite as native async ({kind}) (unsafe)",
+                        kind=types.CodeActionKind.QuickFix,
+                        diagnostics=diag,
+                        is_preferred=False,
+                        edit=self._edit(uri, analysis.version, self._text_edits(analysis, spans)),
+                    )
+                )
+            every = analysis.unsafe()[1] if rewrite is not None else []
+            if every and not rewrite_all_offered:
+                rewrite_all_offered = True
+                actions.append(
+                    types.CodeAction(
+                        title="Rewrite every finding of this file as native async (unsafe)",
+                        kind=types.CodeActionKind.QuickFix,
+                        diagnostics=diag,
+                        is_preferred=False,
+                        edit=self._edit(uri, analysis.version, self._text_edits(analysis, every)),
                     )
                 )
             if f.code not in ERROR_CODES and current:
@@ -449,6 +543,14 @@ class FakeAsyncLanguageServer(LanguageServer):
                     )
                 )
         return actions
+
+    def _text_edits(self, analysis: Analysis, spans: Sequence[Span]) -> list[types.TextEdit]:
+        edits = []
+        for start, end, new in spans:
+            a = _client_position(analysis.lines, self.codec, *analysis.position(start))
+            b = _client_position(analysis.lines, self.codec, *analysis.position(end))
+            edits.append(types.TextEdit(range=types.Range(start=a, end=b), new_text=new))
+        return edits
 
     def _edit(self, uri: str, version: Optional[int], edits: list[types.TextEdit]) -> types.WorkspaceEdit:
         caps = self.client_capabilities.workspace

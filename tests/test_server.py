@@ -651,3 +651,45 @@ def test_saving_a_module_rechecks_the_other_open_documents(session: LspSession, 
     since = len(session.notifications)
     session.notify("textDocument/didSave", {"textDocument": {"uri": b}})
     session.wait(lambda: publications(session, a, since) and publications(session, b, since))
+
+
+UNSAFE = """\
+import asyncio
+import requests
+
+
+async def fetch(url):
+    r = requests.get(url, timeout=5)
+    await asyncio.sleep(0)
+    return r.json()
+"""
+
+
+def test_unsafe_fix_is_marked_and_brings_every_edit_it_needs(session: LspSession, project: Path) -> None:
+    pytest.importorskip("fake_async_lint.fix.unsafe", reason="the fixer's unsafe rewrites")
+    (project / "fetch.py").write_text(UNSAFE, encoding="utf-8")
+    uri = session.open(project / "fetch.py")
+    [diag] = session.diagnostics(uri)
+    assert (diag["code"], diag["range"]) == ("FAS100", _rng(5, 8, 5, 36))
+    actions = session.code_actions(uri, diag)
+    assert [a["title"] for a in actions] == [
+        "Rewrite as native async (requests-call) (unsafe)",
+        "Add `# noqa: FAS100`",
+        "Explain FAS100",
+    ]
+    assert actions[0]["isPreferred"] is False
+    session.apply(actions[0]["edit"])
+    assert session.texts[uri] == (
+        "import asyncio\n"
+        "import requests\n"
+        "from fake_async_lint.client import AsyncHTTPClient\n"
+        "\n"
+        "_http = AsyncHTTPClient.per_loop(raise_for_status=False, follow_redirects=True, retries=0, timeout=None)\n"
+        "\n"
+        "\n"
+        "async def fetch(url):\n"
+        "    r = await _http.get(url, timeout=5)\n"
+        "    await asyncio.sleep(0)\n"
+        "    return r.json()\n"
+    )
+    assert session.diagnostics(uri) == []
