@@ -240,6 +240,15 @@ def _rng(line: int, start: int, end_line: int, end: int) -> dict[str, Any]:
     return {"start": {"line": line, "character": start}, "end": {"line": end_line, "character": end}}
 
 
+def engine_message(path: Path, code: str) -> str:
+    """What the engine says for `code` in the file, as the command would."""
+    from fake_async_lint import config
+    from fake_async_lint.engine import check_source
+
+    found = check_source(path.read_text(encoding="utf-8"), str(path), config.resolve([str(path)]))
+    return [f.message for f in found if f.code == code][0]
+
+
 def summary(diags: list[dict[str, Any]]) -> list[tuple[str, dict[str, Any]]]:
     return [(d["code"], d["range"]) for d in diags]
 
@@ -322,7 +331,7 @@ def test_diagnostics_on_open(session: LspSession, project: Path) -> None:
     assert first["severity"] == 2  # warning
     assert first["source"] == "fake-async-lint"
     assert first["codeDescription"] == {"href": rule_url("FAS101")}
-    assert first["message"] == "blocking sleep time.sleep() in coroutine 'main'; use `await asyncio.sleep(...)`"
+    assert first["message"] == engine_message(project / "app.py", "FAS101")  # the command's words, unchanged
     assert "relatedInformation" not in first
 
 
@@ -451,7 +460,7 @@ def test_hover_shows_message_chain_and_replacement(session: LspSession, project:
     assert hover["contents"]["kind"] == "markdown"
     assert hover["range"] == _rng(16, 4, 16, 11)
     value = hover["contents"]["value"]
-    assert value.startswith("**FAS300 (blocking-via-helper)** blocking sleep reached through outer() -> helper()")
+    assert value.startswith(f"**FAS300 (blocking-via-helper)** {engine_message(project / 'app.py', 'FAS300')}\n\n")
     where = f"{project.name}/app.py"
     assert (
         f"1. `outer()` at [{where}:17:5]({uri}#L17)\n"
@@ -693,3 +702,69 @@ def test_unsafe_fix_is_marked_and_brings_every_edit_it_needs(session: LspSession
         "    return r.json()\n"
     )
     assert session.diagnostics(uri) == []
+
+
+POOL = """\
+import asyncio, requests
+from concurrent.futures import ThreadPoolExecutor
+
+class Api:
+    def __init__(self):
+        self._executor = ThreadPoolExecutor(max_workers=3)
+
+    async def select(self, url):
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(self._executor, requests.get, url)
+
+    async def insert(self, url, row):
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(self._executor, lambda: requests.post(url, json=row))
+"""
+
+
+def test_a_pools_coroutines_are_related_locations(session: LspSession, project: Path) -> None:
+    from fake_async_lint.findings import Finding
+
+    if "coroutines" not in getattr(Finding, "__dataclass_fields__", {}):
+        pytest.skip("findings do not list a pool's coroutines yet")
+    (project / "api.py").write_text(POOL, encoding="utf-8")
+    uri = session.open(project / "api.py")
+    [pool] = [d for d in session.diagnostics(uri) if d["code"] == "FAS201"]
+    assert pool["range"]["start"] == {"line": 5, "character": 25}
+    related = [(r["location"]["uri"], r["location"]["range"]["start"]) for r in pool["relatedInformation"]]
+    assert related == [(uri, {"line": 7, "character": 4}), (uri, {"line": 11, "character": 4})]
+    assert all(r["message"].startswith("backs coroutine ") for r in pool["relatedInformation"])
+
+
+@pytest.mark.parametrize(
+    ("edits", "expected"),
+    [
+        ([(4, 8, "X")], [(4, 8, "X")]),
+        # an insertion where a replacement starts: one edit, the insertion first (as the fixer applies them)
+        ([(4, 8, "_http.get"), (4, 4, "await ")], [(4, 8, "await _http.get")]),
+        ([(0, 0, "a\n"), (0, 0, "b\n"), (9, 10, "")], [(0, 0, "a\nb\n"), (9, 10, "")]),
+        ([(2, 5, "X"), (4, 7, "Y")], [(2, 7, "XY")]),
+    ],
+)
+def test_merge_edits(edits: list[tuple[int, int, str]], expected: list[tuple[int, int, str]]) -> None:
+    from fake_async_lint.server import merge_edits
+
+    text = "0123456789"
+    assert merge_edits(text, edits) == expected
+
+
+@pytest.mark.parametrize(
+    ("uri", "language", "expected"),
+    [
+        ("file:///p/a.py", "python", True),
+        ("file:///p/a.txt", "python", True),
+        ("file:///p/pyproject.toml", "toml", False),
+        ("file:///p/a.py", "", True),
+        ("file:///p/a.pyi", "", True),
+        ("file:///p/setup.cfg", "", False),
+    ],
+)
+def test_is_python(uri: str, language: str, expected: bool) -> None:
+    from fake_async_lint.server import is_python
+
+    assert is_python(uri, language) is expected
