@@ -4,8 +4,8 @@ A document is analysed like `check --stdin-filename PATH`: the configuration is 
 directory, `exclude` and `per-file-ignores` apply, `# noqa` too. Diagnostics come on open, on every
 unsaved change, on save; they are cleared on close. An edit after a pause is analysed at once; edits
 in quick succession are debounced (the latest text wins; a run whose text has changed meanwhile is
-dropped, one not started yet is cancelled). Code actions: each fix, "add `# noqa: CODE`", "explain CODE"; hover shows a finding's
-message, chain and replacement.
+dropped, one not started yet is cancelled). Code actions: each fix, "add `# noqa: CODE`", "explain
+CODE"; hover shows a finding's message, chain and replacement.
 """
 
 from __future__ import annotations
@@ -273,6 +273,15 @@ def _overlaps(a: types.Range, b: types.Range) -> bool:
     ) <= (a.end.line, a.end.character)
 
 
+def _mtime(path: Optional[str]) -> Optional[int]:
+    if path is None:
+        return None
+    try:
+        return os.stat(path).st_mtime_ns
+    except OSError:
+        return -1
+
+
 # ---------------------------------------------------------------- the server
 
 
@@ -286,18 +295,21 @@ class FakeAsyncLanguageServer(LanguageServer):
         self._last_change: dict[str, float] = {}
         # one analysis at a time, off the event loop so that requests keep being read meanwhile
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="fake-async-lint")
-        self._settings: dict[str, Settings] = {}
+        self._settings: dict[str, tuple[Settings, Optional[int]]] = {}
         self._shown_errors: set[str] = set()
 
     # -- configuration
 
     def settings_for_document(self, path: Optional[str]) -> Settings:
-        """Settings by directory, cached until a pyproject.toml is saved or changes on disk."""
+        """Settings by directory, kept while their config file is unchanged on disk; a pyproject.toml
+        saved, created or deleted (as the client reports) drops them all."""
         start = os.path.dirname(path) if path else (self.workspace.root_path or os.getcwd())
         cached = self._settings.get(start)
-        if cached is None:
-            cached = self._settings[start] = settings_for(path or os.path.join(start, "-"))
-        return cached
+        if cached is not None and _mtime(cached[0].config_file) == cached[1]:
+            return cached[0]
+        settings = settings_for(path or os.path.join(start, "-"))
+        self._settings[start] = (settings, _mtime(settings.config_file))
+        return settings
 
     def forget_settings(self) -> None:
         self._settings.clear()
@@ -623,6 +635,25 @@ def create_server() -> FakeAsyncLanguageServer:
         debounce = _debounce_option(params.initialization_options)
         if debounce is not None:
             ls.debounce = debounce
+
+    @server.feature(types.INITIALIZED)
+    async def initialized(ls: FakeAsyncLanguageServer, params: types.InitializedParams) -> None:
+        caps = ls.client_capabilities.workspace
+        watched = caps.did_change_watched_files if caps else None
+        if watched is not None and watched.dynamic_registration:
+            # hear about pyproject.toml files created, changed or deleted outside the editor
+            options = types.DidChangeWatchedFilesRegistrationOptions(
+                watchers=[types.FileSystemWatcher(glob_pattern="**/pyproject.toml")]
+            )
+            registration = types.Registration(
+                id="fake-async-lint-config",
+                method=types.WORKSPACE_DID_CHANGE_WATCHED_FILES,
+                register_options=options,
+            )
+            try:
+                await ls.client_register_capability_async(types.RegistrationParams(registrations=[registration]))
+            except Exception:  # a client that refuses: saves from the editor still reload
+                log.warning("the client did not accept a file watcher for pyproject.toml")
 
     @server.feature(types.TEXT_DOCUMENT_DID_OPEN)
     async def did_open(ls: FakeAsyncLanguageServer, params: types.DidOpenTextDocumentParams) -> None:

@@ -62,7 +62,11 @@ class LspSession:
                 "rootUri": cwd.as_uri(),
                 "initializationOptions": init_options or {},
                 "capabilities": {
-                    "workspace": {"workspaceEdit": {"documentChanges": True}, "applyEdit": True},
+                    "workspace": {
+                        "workspaceEdit": {"documentChanges": True},
+                        "applyEdit": True,
+                        "didChangeWatchedFiles": {"dynamicRegistration": True},
+                    },
                     "window": {"showDocument": {"support": show_document}},
                     "textDocument": {
                         "publishDiagnostics": {"relatedInformation": True, "codeDescriptionSupport": True},
@@ -538,6 +542,38 @@ def test_broken_configuration_is_shown_and_nothing_is_reported(tmp_path: Path) -
         s.notify("textDocument/didSave", {"textDocument": {"uri": (tmp_path / "pyproject.toml").as_uri()}})
         [published] = s.wait(lambda: publications(s, uri, since))
         assert [d["code"] for d in published["diagnostics"]] == ["FAS101", "FAS100"]
+    finally:
+        s.kill()
+
+
+def test_configuration_changes_on_disk_are_picked_up(tmp_path: Path) -> None:
+    (tmp_path / "pyproject.toml").write_text('[tool.fake-async-lint]\nignore = ["FAS100"]\n', encoding="utf-8")
+    (tmp_path / "app.py").write_text(APP, encoding="utf-8")
+    s = LspSession(tmp_path)
+    try:
+        uri = s.open(tmp_path / "app.py")
+        assert [d["code"] for d in s.diagnostics(uri)] == ["FAS101", "FAS300"]
+        [reg] = s.wait(lambda: [r for r in s.server_requests if r["method"] == "client/registerCapability"])
+        [watch] = reg["params"]["registrations"]
+        assert watch["method"] == "workspace/didChangeWatchedFiles"
+        assert watch["registerOptions"] == {"watchers": [{"globPattern": "**/pyproject.toml"}]}
+        # the file is rewritten outside the editor: the next analysis reads it
+        (tmp_path / "pyproject.toml").write_text('[tool.fake-async-lint]\nselect = ["FAS"]\n', encoding="utf-8")
+        s.change(uri, s.texts[uri] + "\n")
+        assert [d["code"] for d in s.diagnostics(uri)] == ["FAS101", "FAS300", "FAS100"]
+        # a closer pyproject.toml appears (the client reports it): every open document is checked again
+        (tmp_path / "pkg").mkdir()
+        (tmp_path / "pkg" / "mod.py").write_text(APP, encoding="utf-8")
+        mod = s.open(tmp_path / "pkg" / "mod.py")
+        assert [d["code"] for d in s.diagnostics(mod)] == ["FAS101", "FAS300", "FAS100"]
+        (tmp_path / "pkg" / "pyproject.toml").write_text(
+            '[tool.fake-async-lint]\nselect = ["FAS101"]\n', encoding="utf-8"
+        )
+        since = len(s.notifications)
+        change = {"uri": (tmp_path / "pkg" / "pyproject.toml").as_uri(), "type": 1}
+        s.notify("workspace/didChangeWatchedFiles", {"changes": [change]})
+        [published] = s.wait(lambda: publications(s, mod, since))
+        assert [d["code"] for d in published["diagnostics"]] == ["FAS101"]
     finally:
         s.kill()
 
