@@ -297,6 +297,7 @@ class FakeAsyncLanguageServer(LanguageServer):
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="fake-async-lint")
         self._settings: dict[str, tuple[Settings, Optional[int]]] = {}
         self._shown_errors: set[str] = set()
+        self._other_lines: dict[str, list[str]] = {}
 
     # -- configuration
 
@@ -387,7 +388,9 @@ class FakeAsyncLanguageServer(LanguageServer):
         except ConfigError as e:
             # the command refuses to run: so do we, rather than report what the file means to silence
             return Analysis(None, source, split_lines(source), [], None), f"{NAME}: {e}"
-        findings = analyse(source, display, settings)
+        here = os.path.abspath(display)
+        # findings are the document's own (a chain's other modules appear as its related locations)
+        findings = [f for f in analyse(source, display, settings) if os.path.abspath(f.path) == here]
         return Analysis(None, source, split_lines(source), findings, settings.root), ""
 
     # -- diagnostics
@@ -435,6 +438,13 @@ class FakeAsyncLanguageServer(LanguageServer):
         )
 
     def _lines_of(self, uri: str) -> list[str]:
+        """Another document's lines (to place a hop in it): the buffer if it is open, else the file."""
+        cached = self._other_lines.get(uri)
+        if cached is None:
+            cached = self._other_lines[uri] = self._read_lines(uri)
+        return cached
+
+    def _read_lines(self, uri: str) -> list[str]:
         if uri in self.open_documents:
             return split_lines(self.workspace.get_text_document(uri).source)
         path = to_fs_path(uri)
@@ -460,6 +470,7 @@ class FakeAsyncLanguageServer(LanguageServer):
         return None
 
     def publish(self, uri: str, analysis: Analysis) -> None:
+        self._other_lines.clear()  # read once per publication, anew for the next
         diagnostics = [self.diagnostic(uri, f, analysis) for f in analysis.findings]
         self.text_document_publish_diagnostics(
             types.PublishDiagnosticsParams(uri=uri, diagnostics=diagnostics, version=analysis.version)
@@ -479,6 +490,7 @@ class FakeAsyncLanguageServer(LanguageServer):
         return found
 
     def code_actions(self, params: types.CodeActionParams) -> list[types.CodeAction]:
+        self._other_lines.clear()
         uri = params.text_document.uri
         analysis = self.analyses.get(uri)
         if analysis is None:
