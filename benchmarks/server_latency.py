@@ -8,7 +8,8 @@ the time is from sending it to receiving `publishDiagnostics` for that version. 
 median, min, p90 and max of three rows: the debounce off (`initializationOptions.debounceMs = 0`:
 the analysis plus the protocol); the default settings with a pause before each edit (the server
 analyses such an edit at once); the default settings with each timed edit the last of a quick burst
-(typing: the server waits for a pause of the debounce time first).
+(typing: the server waits for a pause of the debounce time first); and, for reference, the engine
+alone on the same edits in this process.
 
     python benchmarks/server_latency.py
     python benchmarks/server_latency.py --file path/to/module.py --edits 50
@@ -70,6 +71,24 @@ def measure(path: Path, edits: int, warmup: int, debounce_ms: object, mode: str)
         session.kill()
 
 
+def engine_only(path: Path, edits: int, warmup: int) -> list[float]:
+    """The same edits analysed in this process by the engine's entry point, without the server:
+    what the analysis itself costs (settings resolved once, as the server caches them)."""
+    from fake_async_lint import config
+    from fake_async_lint.engine import check_source
+
+    text = path.read_text(encoding="utf-8")
+    settings = config.resolve([str(path)])
+    times = []
+    for i in range(warmup + edits):
+        edited = text + f"\n_edited_{i} = {i}\n" if i % 2 == 0 else text
+        start = time.perf_counter()
+        check_source(edited, str(path), settings)
+        if i >= warmup:
+            times.append(time.perf_counter() - start)
+    return times
+
+
 def row(label: str, times: list[float]) -> str:
     ms = sorted(t * 1000 for t in times)
     p90 = ms[min(len(ms) - 1, int(round(0.9 * (len(ms) - 1))))]
@@ -99,13 +118,17 @@ def main() -> int:
     ):
         times, findings = measure(args.file, args.edits, args.warmup, debounce, mode)
         results.append(row(label, times))
+    results.append(row("engine only: check_source in this process", engine_only(args.file, args.edits, args.warmup)))
+    load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
     try:
         shown = args.file.resolve().relative_to(REPO_ROOT)
     except ValueError:
         shown = args.file
     print(f"File: `{shown}` ({lines} lines, {findings} findings); {args.edits} timed edits after {args.warmup} warm-up")
     cpus = os.cpu_count()
-    print(f"Machine: {cpu_model()}, {cpus} CPUs, Python {platform.python_version()}\n")
+    print(
+        f"Machine: {cpu_model()}, {cpus} CPUs, Python {platform.python_version()}, load average {load:.1f} at the end\n"
+    )
     print("| row | median ms | min ms | p90 ms | max ms |")
     print("|---|---|---|---|---|")
     for r in results:
