@@ -17,6 +17,7 @@ import io
 import logging
 import os
 import re
+import sys
 import tokenize
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -732,5 +733,7 @@ def _flat(args: Iterable[Any]) -> Iterable[Any]:
 def serve() -> int:
     """Run the server on stdin/stdout until the client says exit."""
     logging.basicConfig(level=logging.WARNING, format="fake-async-lint server: %(levelname)s: %(message)s")
-    create_server().start_io()
+    stdin, stdout = sys.stdin.buffer, sys.stdout.buffer
+    sys.stdout = sys.stderr  # the protocol owns stdout: a stray print must not corrupt it
+    create_server().start_io(stdin, stdout)
     return 0
