@@ -9,6 +9,7 @@ cross modules. Both build the same message from the same parts.
 from __future__ import annotations
 
 import ast
+import os
 import re
 from typing import Any, Iterator, Optional, Sequence
 
@@ -324,6 +325,15 @@ def _linked_finding(site: LinkedSite, catalog: Catalog) -> Finding:
     kind = _KIND.get(site.code, "call")
     if site.rule == CODE:
         text = message(kind, site.steps, site.coroutine, advice, site.callee, site.library)
+    elif site.rule == "FAS201":
+        from .fake_async import pool_message
+
+        pool = site.steps[0]
+        advice = pool_message(site.workers)
+        text = (
+            f"thread pool {site.callee} ({os.path.basename(pool.path)}:{pool.line}, {site.api}(max_workers="
+            f"{site.workers})) caps these coroutines at {site.workers} concurrent operations: {site.coroutine}; {advice}"
+        )
     else:
         from .fake_async import hop_message
 
