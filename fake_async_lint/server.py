@@ -179,6 +179,14 @@ def _step_text(step: ChainStep, root: Optional[str]) -> str:
     return f"[{text}]({uri}#L{step.line})" if uri else text
 
 
+def _step_label(finding: Finding, i: int, step: ChainStep) -> str:
+    """A related location's text: a hop of a chain, or the thread pool a pool finding is about."""
+    if finding.code in POOL_CODES:
+        return f"thread pool {step.name}"
+    what = "calls" if i < len(finding.chain) else "blocks in"
+    return f"hop {i}: {what} {step.name}()"
+
+
 def _pool_coroutines(finding: Finding) -> tuple[Any, ...]:
     """The coroutines a pool finding (FAS201) backs, where the finding lists them."""
     value = getattr(finding, "coroutines", ())
@@ -191,8 +199,12 @@ def hover_markdown(finding: Finding, root: Optional[str] = None) -> str:
     title = f"{finding.code} ({rule.name})" if rule else finding.code
     parts = [f"**{title}** {finding.message}"]
     if finding.chain:
-        hops = [f"{i}. `{s.name}()` at {_step_text(s, root)}" for i, s in enumerate(finding.chain, 1)]
-        parts.append("Chain:\n\n" + "\n".join(hops))
+        if finding.code in POOL_CODES:  # the pool, made in another module
+            hops = [f"- thread pool `{s.name}` at {_step_text(s, root)}" for s in finding.chain]
+            parts.append("\n".join(hops))
+        else:
+            hops = [f"{i}. `{s.name}()` at {_step_text(s, root)}" for i, s in enumerate(finding.chain, 1)]
+            parts.append("Chain:\n\n" + "\n".join(hops))
     pool = _pool_coroutines(finding)
     if pool:
         names = ", ".join(f"`{getattr(c, 'name', c)}`" for c in pool)
@@ -411,11 +423,10 @@ class FakeAsyncLanguageServer(LanguageServer):
             step_uri = self.uri_for(step.path, uri, finding)
             lines = analysis.lines if step_uri == uri else self._lines_of(step_uri)
             pos = _client_position(lines, self.codec, step.line, step.col)
-            what = "calls" if i < len(finding.chain) else "blocks in"
             related.append(
                 types.DiagnosticRelatedInformation(
                     location=types.Location(uri=step_uri, range=types.Range(start=pos, end=pos)),
-                    message=f"hop {i}: {what} {step.name}()",
+                    message=_step_label(finding, i, step),
                 )
             )
         for co in _pool_coroutines(finding):

@@ -368,6 +368,25 @@ def test_related_information_for_a_chain_across_modules(session: LspSession, pro
     ]
 
 
+def test_a_pool_made_in_another_module_is_a_related_location(session: LspSession, project: Path) -> None:
+    pkg = project / "api"
+    pkg.mkdir()
+    (pkg / "__init__.py").write_text("", encoding="utf-8")
+    pools = "from concurrent.futures import ThreadPoolExecutor\n\nPOOL = ThreadPoolExecutor(max_workers=3)\n"
+    (pkg / "pools.py").write_text(pools, encoding="utf-8")
+    views = (
+        "import asyncio\nimport requests\n\nfrom api.pools import POOL\n\n\nasync def select(url):\n"
+        "    loop = asyncio.get_running_loop()\n    return await loop.run_in_executor(POOL, requests.get, url)\n"
+    )
+    (pkg / "views.py").write_text(views, encoding="utf-8")
+    uri = session.open(pkg / "views.py")
+    [pool] = [d for d in session.diagnostics(uri) if d["code"] == "FAS201"]
+    assert pool["range"]["start"] == {"line": 8, "character": 17}
+    [related] = pool["relatedInformation"]
+    assert related["location"] == {"uri": (pkg / "pools.py").as_uri(), "range": _rng(2, 7, 2, 7)}
+    assert related["message"] == "thread pool POOL"
+
+
 def test_quick_fix_applied_makes_the_document_clean(session: LspSession, project: Path) -> None:
     text = "import asyncio\nimport time\n\n\nasync def tick():\n    time.sleep(1)\n    await asyncio.sleep(0)\n"
     (project / "tick.py").write_text(text, encoding="utf-8")
