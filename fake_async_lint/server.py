@@ -43,6 +43,7 @@ DEFAULT_DEBOUNCE_MS = 150
 ERROR_CODES = frozenset({"FAS001"})  # a file that was not analysed; every pattern is a warning
 # a pool's rewrite is right only together with its hops': offered in the whole-file rewrite only
 POOL_CODES = frozenset({"FAS201"})
+FIX_ALL_KIND = "source.fixAll.fake-async-lint"
 _NEWLINE = re.compile(r"\r\n|\r|\n")
 
 log = logging.getLogger(__name__)
@@ -507,16 +508,49 @@ class FakeAsyncLanguageServer(LanguageServer):
         analysis = self.analyses.get(uri)
         if analysis is None:
             return []
-        only = params.context.only
-        if only and not any(types.CodeActionKind.QuickFix.value.startswith(k) for k in only):
-            return []
+        only = [str(getattr(k, "value", k)) for k in params.context.only or ()]
+
+        def wanted(kind: str) -> bool:
+            return not only or any(kind == k or kind.startswith(k + ".") for k in only)
+
         # edits are computed on the analysed text: offered only while it is the buffer's text, and
         # versioned, so that a client applies none to a text they were not computed for
         current = analysis.version == self.workspace.get_text_document(uri).version
         actions: list[types.CodeAction] = []
+        if wanted(types.CodeActionKind.QuickFix.value):
+            actions += self._quick_fixes(uri, params.range, analysis, current)
+        fix_all = self._fix_all(uri, analysis) if current and wanted(FIX_ALL_KIND) else None
+        # asked for by kind (on save), or next to the quick fixes when it does more than one of them
+        if fix_all is not None and (only or fix_all[1] > 1):
+            actions.append(fix_all[0])
+        return actions
+
+    def _fix_all(self, uri: str, analysis: Analysis) -> Optional[tuple[types.CodeAction, int]]:
+        """Every safe fix of the document at once (what an editor runs as "fix all" on save)."""
+        edits: list[types.TextEdit] = []
+        last: Optional[types.Position] = None
+        for f in sorted(analysis.findings, key=lambda f: f.sort_key):
+            if f.fix is None or fix_applicability(f) == "unsafe":
+                continue
+            rng = finding_range(f, analysis.lines, self.codec)
+            if last is not None and (rng.start.line, rng.start.character) < (last.line, last.character):
+                continue  # inside an earlier fix's range: the next check offers it again
+            edits.append(types.TextEdit(range=rng, new_text=f.fix.replacement))
+            last = rng.end
+        if not edits:
+            return None
+        action = types.CodeAction(
+            title="Apply every safe fake-async-lint fix",
+            kind=FIX_ALL_KIND,
+            edit=self._edit(uri, analysis.version, edits),
+        )
+        return action, len(edits)
+
+    def _quick_fixes(self, uri: str, where: types.Range, analysis: Analysis, current: bool) -> list[types.CodeAction]:
+        actions: list[types.CodeAction] = []
         explained: set[str] = set()
         rewrite_all_offered = False
-        for f, rng in self.findings_in(uri, params.range):
+        for f, rng in self.findings_in(uri, where):
             diag = [self.diagnostic(uri, f, analysis)]
             if f.fix is not None and current and fix_applicability(f) != "unsafe":
                 first = f.fix.replacement.strip().splitlines()[0] if f.fix.replacement.strip() else ""
@@ -715,7 +749,10 @@ def create_server() -> FakeAsyncLanguageServer:
 
     @server.feature(
         types.TEXT_DOCUMENT_CODE_ACTION,
-        types.CodeActionOptions(code_action_kinds=[types.CodeActionKind.QuickFix], resolve_provider=False),
+        types.CodeActionOptions(
+            code_action_kinds=[types.CodeActionKind.QuickFix, FIX_ALL_KIND],
+            resolve_provider=False,
+        ),
     )
     def code_action(ls: FakeAsyncLanguageServer, params: types.CodeActionParams) -> list[types.CodeAction]:
         return ls.code_actions(params)

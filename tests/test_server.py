@@ -316,7 +316,7 @@ APP = textwrap.dedent(
 def test_initialize_advertises_the_features(session: LspSession) -> None:
     caps = session.init_result["capabilities"]
     assert session.init_result["serverInfo"]["name"] == "fake-async-lint"
-    assert caps["codeActionProvider"]["codeActionKinds"] == ["quickfix"]
+    assert caps["codeActionProvider"]["codeActionKinds"] == ["quickfix", "source.fixAll.fake-async-lint"]
     assert caps["hoverProvider"]
     assert caps["executeCommandProvider"]["commands"] == ["fake-async-lint.explain"]
     assert caps["textDocumentSync"]["openClose"] is True
@@ -405,6 +405,39 @@ def test_quick_fix_applied_makes_the_document_clean(session: LspSession, project
     session.apply(fix["edit"])
     assert session.texts[uri].splitlines()[5] == "    await asyncio.sleep(1)"
     assert session.diagnostics(uri) == []
+
+
+def test_fix_all_applies_every_safe_fix(session: LspSession, project: Path) -> None:
+    text = (
+        "import asyncio\nimport time\n\n\nasync def tick():\n    time.sleep(1)\n"
+        "    loop = asyncio.get_event_loop()\n    time.sleep(2)\n    await asyncio.sleep(0)\n"
+    )
+    (project / "tick.py").write_text(text, encoding="utf-8")
+    uri = session.open(project / "tick.py")
+    diags = session.diagnostics(uri)
+    assert [d["code"] for d in diags] == ["FAS101", "FAS202", "FAS101"]
+    # next to a finding's quick fixes too, since it does more than that one
+    assert [a["title"] for a in session.code_actions(uri, diags[1])][-1] == "Apply every safe fake-async-lint fix"
+    params = {
+        "textDocument": {"uri": uri},
+        "range": _rng(0, 0, 0, 0),
+        "context": {"diagnostics": [], "only": ["source.fixAll"]},
+    }
+    [fix_all] = session.request("textDocument/codeAction", params)
+    assert (fix_all["title"], fix_all["kind"]) == (
+        "Apply every safe fake-async-lint fix",
+        "source.fixAll.fake-async-lint",
+    )
+    session.apply(fix_all["edit"])
+    assert session.texts[uri].splitlines()[5:8] == [
+        "    await asyncio.sleep(1)",
+        "    loop = asyncio.get_running_loop()",
+        "    await asyncio.sleep(2)",
+    ]
+    assert session.diagnostics(uri) == []
+    # a client asking for quick fixes only gets no fix-all, and the other way round
+    params["context"]["only"] = ["quickfix"]
+    assert session.request("textDocument/codeAction", params) == []
 
 
 def test_noqa_action_silences_the_finding(session: LspSession, project: Path) -> None:
