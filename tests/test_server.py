@@ -260,7 +260,7 @@ def summary(diags: list[dict[str, Any]]) -> list[tuple[str, dict[str, Any]]]:
 @pytest.fixture(scope="module")
 def shared(tmp_path_factory: pytest.TempPathFactory) -> Path:
     root = tmp_path_factory.mktemp("lsp")
-    (root / "pyproject.toml").write_text('[tool.fake-async-lint]\nselect = ["FAS"]\n', encoding="utf-8")
+    (root / "pyproject.toml").write_text("[tool.fake-async-lint]\n", encoding="utf-8")
     return root
 
 
@@ -610,7 +610,7 @@ def test_configuration_changes_on_disk_are_picked_up(tmp_path: Path) -> None:
         assert watch["method"] == "workspace/didChangeWatchedFiles"
         assert watch["registerOptions"] == {"watchers": [{"globPattern": "**/pyproject.toml"}]}
         # the file is rewritten outside the editor: the next analysis reads it
-        (tmp_path / "pyproject.toml").write_text('[tool.fake-async-lint]\nselect = ["FAS"]\n', encoding="utf-8")
+        (tmp_path / "pyproject.toml").write_text("[tool.fake-async-lint]\n", encoding="utf-8")
         s.change(uri, s.texts[uri] + "\n")
         assert [d["code"] for d in s.diagnostics(uri)] == ["FAS101", "FAS300", "FAS100"]
         # a closer pyproject.toml appears (the client reports it): every open document is checked again
