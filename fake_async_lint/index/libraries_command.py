@@ -84,6 +84,10 @@ def run(args: argparse.Namespace) -> int:
     settings = config.resolve(paths, config=args.config, isolated=args.isolated, overrides=overrides)
     env = environment_for(settings, paths, python_from_flag=args.python is not None)
     dists = distributions(env.library_roots)
+    if _analysed_source is None:
+        from .summaries import analysed_counts
+
+        set_analysed_source(analysed_counts)
     analysed = _analysed_source(settings, env, dists) if _analysed_source is not None else None
     report = build_report(settings, env, dists, analysed)
     sys.stdout.write(json.dumps(report, indent=2) + "\n" if args.format == "json" else render_text(report))

@@ -338,7 +338,9 @@ def _library_twin(project: Project, site: LinkedSite) -> Optional[str]:
     parts = qualname.split(".")
     if len(parts) < 2:
         return None
-    receiver = site.callee.rsplit(".", 1)[0] if "." in site.callee else None
+    # the call's receiver as written (`client.charge` -> `client`); a hop names no call: one is made up
+    written = site.callee if site.callee != site.steps[0].name else ""
+    receiver = written.rsplit(".", 1)[0] if "." in written else None
 
     def find(name: str) -> Optional[str]:
         found = project.resolver.find(name)

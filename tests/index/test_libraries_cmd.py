@@ -67,7 +67,7 @@ def test_text(proj: Path, capsys: pytest.CaptureFixture[str]) -> None:
         "  nsp-one   2.0",
         "  nsp-two   3.1",
         "  Solo_Pkg  0.5",
-        "analysed: nothing yet (no summary store)",
+        "analysed: 0 of 6 distributions: 0 modules, 0 functions, 0 blocking, 0 hops, 0 async",
     ]
 
 

@@ -105,6 +105,10 @@ def project(tmp_path_factory: pytest.TempPathFactory) -> Path:
         path = site / name
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(text, encoding="utf-8")
+    dist = site / "paysdk-1.0.dist-info"
+    dist.mkdir()
+    (dist / "METADATA").write_text("Metadata-Version: 2.1\nName: paysdk\nVersion: 1.0\n", encoding="utf-8")
+    (dist / "RECORD").write_text("paysdk/__init__.py,,\npaysdk/client.py,,\n", encoding="utf-8")
     (root / "pyproject.toml").write_text("[project]\nname = 'app'\n", encoding="utf-8")
     (root / "app.py").write_text(APP, encoding="utf-8")
     return root
@@ -133,6 +137,7 @@ def test_library_chains_twins_and_legitimate_threads(project: Path) -> None:
         "`await asyncio.to_thread(legacysdk.fetch_rates, ...)` (the library has no async form of it)"
     )
     assert hop.startswith("thread hop asyncio.to_thread() wraps PayClient.charge() -> PayClient._post()")
+    assert hop.endswith("use `await pay_client.charge(...)` on `paysdk.AsyncPayClient` instead of a thread")
     # line 22: file I/O inside a library (config loading) is not followed;
     # lines 26-28: a thread over a sync-only SDK, directly, through a project helper or a library hop, is right
 
@@ -164,3 +169,39 @@ def test_the_command_and_flake8_agree(project: Path) -> None:
     positions = [line.split(": ")[0] for line in out.stdout.splitlines() if line.startswith("app.py:")]
     assert positions == ["app.py:14:12", "app.py:18:12", "app.py:29:11"], out.stdout + out.stderr
     assert [line.split(": ")[0] for line in flake8.stdout.splitlines()] == positions, flake8.stderr
+
+
+def test_library_summaries_are_kept_by_distribution_and_listed(project: Path, tmp_path: Path) -> None:
+    import json
+    import os
+
+    python = str(project / ".venv" / "bin" / "python")
+    env = {**os.environ, "FAKE_ASYNC_LINT_STORE_DIR": str(tmp_path / "store")}
+    cmd = [sys.executable, "-m", "fake_async_lint"]
+    subprocess.run(
+        [*cmd, "check", "--no-cache", "--python", python, "app.py"], cwd=project, env=env, capture_output=True
+    )
+    out = subprocess.run(
+        [*cmd, "libraries", "--python", python, "--format", "json"],
+        cwd=project,
+        env=env,
+        capture_output=True,
+        text=True,
+    )
+    report = json.loads(out.stdout)
+    [paysdk] = [d for d in report["distributions"] if d["name"] == "paysdk"]
+    assert paysdk["analysed"] == {"modules": 2, "functions": 2, "blocking": 1, "hops": 0, "awaitable": 0}
+    # a second run takes the library's summaries from the store without reading its files
+    client = next((project / ".venv" / "lib").glob("python3*/site-packages/paysdk/client.py"))
+    client.chmod(0)
+    try:
+        again = subprocess.run(
+            [*cmd, "check", "--no-cache", "--python", python, "app.py"],
+            cwd=project,
+            env=env,
+            capture_output=True,
+            text=True,
+        )
+    finally:
+        client.chmod(0o644)
+    assert "app.py:14:12: FAS300" in again.stdout, again.stdout + again.stderr
