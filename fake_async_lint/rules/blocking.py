@@ -11,7 +11,7 @@ from typing import Iterator, Optional
 from ..catalog.loader import ApiRow
 from ..findings import Finding, Fix
 from ..model.module import ModuleModel
-from ..model.values import Ref
+from ..model.values import Maybe, Ref
 from .base import Context, Example, Family, Rule
 
 _WHY_LOOP = (
@@ -531,13 +531,27 @@ def _fix(model: ModuleModel, call: ast.Call, row: ApiRow, ctx: Context) -> Optio
     module = row.fix.removeprefix("await ").split(".", 1)[0]
     if model.value_in(ast.Name(id=module, ctx=ast.Load()), call) != Ref(module):
         return None
-    source = ctx.source
-    args = [ast.get_source_segment(source, a) for a in call.args] + [
-        ast.get_source_segment(source, k) for k in call.keywords
-    ]
+    args = [ctx.segment(a) for a in call.args] + [ctx.segment(k) for k in call.keywords]
     if any(a is None for a in args):
         return None
     return Fix(replacement=row.fix.replace("$$$ARGS", ", ".join(a for a in args if a)), rule=row.fix)
+
+
+_ITER = ".__iter__"
+
+
+def _what(row: ApiRow) -> str:
+    """The blocking operation as a message names it: `requests.get()`, or iterating a cursor."""
+    if row.name.endswith(_ITER):
+        return f"(iterating a {row.display.removesuffix(_ITER)} fetches from the server)"
+    return f"{row.display}()"
+
+
+def _condition(maybe: Optional[Maybe], rule: Rule) -> str:
+    if maybe is None:
+        return ""
+    noun = "file" if rule.code == "FAS104" else "object"
+    return f" when {maybe.name} is the {noun} from {maybe.source} at line {maybe.line}"
 
 
 def check(model: ModuleModel, ctx: Context) -> Iterator[Finding]:
@@ -546,7 +560,8 @@ def check(model: ModuleModel, ctx: Context) -> Iterator[Finding]:
             row = bc.row
             rule = _BY_CODE[row.code or ""]
             advice = model.catalog.advice(row, ctx.library)
-            message = f"blocking {rule.kind} {row.display}() in coroutine '{fn.name}'; {advice}"
+            when = _condition(model.condition(bc.call), rule)
+            message = f"blocking {rule.kind} {_what(row)} in coroutine '{fn.name}'{when}; {advice}"
             yield ctx.finding(
                 bc.call,
                 rule.code,
@@ -556,6 +571,12 @@ def check(model: ModuleModel, ctx: Context) -> Iterator[Finding]:
                 coroutine=fn.name,
                 fix=_fix(model, bc.call, row, ctx),
             )
+        for it in model.blocking_iterations_in(fn):
+            row = it.row
+            rule = _BY_CODE[row.code or ""]
+            advice = model.catalog.advice(row, ctx.library)
+            message = f"blocking {rule.kind} {_what(row)} in coroutine '{fn.name}'; {advice}"
+            yield ctx.finding(it.node, rule.code, message, api=row.display, replacement=advice, coroutine=fn.name)
 
 
 FAMILY = Family(rules=RULES, check=check)
