@@ -157,6 +157,19 @@ CASES: list[tuple[str, str, list[Hit]]] = [
         [("FAS100", 6, 5), ("FAS100", 7, 5)],
     ),
     (
+        "declared-type-answers-when-the-reaching-value-is-unknown",
+        # `sess: Session | None = None` declares sess for the whole function
+        """\
+        from sqlalchemy.orm import Session
+
+        async def f(make):
+            sess: Session | None = None
+            sess = make()
+            sess.execute("select 1")
+        """,
+        [("FAS102", 6, 5)],
+    ),
+    (
         "final-none-stays-unknown",
         """\
         from typing import Any, Final, Optional
@@ -424,6 +437,19 @@ CASES: list[tuple[str, str, list[Hit]]] = [
         [("FAS102", 7, 13), ("FAS102", 8, 12), ("FAS102", 9, 16), ("FAS102", 11, 33), ("FAS102", 12, 29)],
     ),
     (
+        "path-walk-blocks-where-it-is-iterated",
+        """\
+        from pathlib import Path
+
+        async def f(root: Path):
+            gen = root.walk()
+            for top, dirs, files in root.walk():
+                print(top)
+            return next(gen)
+        """,
+        [("FAS109", 5, 29), ("FAS109", 7, 12)],
+    ),
+    (
         "cursor-built-not-consumed-or-consumed-async",
         """\
         from pymongo import MongoClient
@@ -472,7 +498,9 @@ def test_cursor_iteration_message_names_the_cursor() -> None:
                 print(row)
         """
     (message,) = messages(source)
-    assert message.startswith("blocking database call (iterating a pymongo.cursor.Cursor fetches from the server)")
+    assert message.startswith(
+        "blocking database call iterating pymongo.cursor.Cursor (each step waits for I/O) in coroutine 'f'; use "
+    )
 
 
 def test_closure_returned_by_a_factory_is_the_nested_def() -> None:

@@ -189,8 +189,6 @@ class Evaluator:
     def _reaching_value(self, scope: Scope, name: str, indices: frozenset[int]) -> object:
         """The value of a name read in its own function: the bindings that reach the read."""
         bindings = scope.bindings[name]
-        if any(isinstance(b, Annotated) and not b.param for b in bindings):
-            return self._scope_value(scope, name)  # `x: T` declares the type for the whole scope
         if not indices:
             return None  # nothing reaches: unbound here (dead code, or a name bound only later)
         if len(indices) == len(bindings):
@@ -205,6 +203,18 @@ class Evaluator:
         self._active.add(key)
         try:
             value = self._merge_reaching(name, chosen)
+            if not _precise(value):
+                # `x: T` (a parameter, a declaration, `x: T = None`) declares x for the whole scope:
+                # it answers when the bindings that reach say nothing precise
+                declared = [
+                    (b.annotation, b.scope)
+                    for b in bindings
+                    if isinstance(b, Annotated) or (isinstance(b, Assigned) and b.annotation is not None)
+                ]
+                if declared:
+                    typed = merge(self.annotation_value(d, where) for d, where in declared if d is not None)
+                    if typed is not None and typed is not NEUTRAL:
+                        value = typed
         finally:
             self._active.discard(key)
         self._memo[key] = value
@@ -259,7 +269,7 @@ class Evaluator:
             if b.annotation is None:
                 return value
             # `x: T = v`: the value when it is known precisely, else what T declares
-            if isinstance(value, (Instance, LocalObject, LocalClass, LocalFunction, Ref)):
+            if _precise(value):
                 return value
             declared = self.annotation_value(b.annotation, b.scope)
             return declared if declared is not None else value
@@ -589,6 +599,11 @@ def merge(values: object) -> object:
         elif found != v:
             return None
     return found
+
+
+def _precise(value: object) -> bool:
+    """Known for what it is (an imported object's factory or a container type says less)."""
+    return isinstance(value, (Instance, LocalObject, LocalClass, LocalFunction, Ref))
 
 
 def _described(node: ast.expr) -> str:

@@ -543,7 +543,7 @@ _ITER = ".__iter__"
 def _what(row: ApiRow) -> str:
     """The blocking operation as a message names it: `requests.get()`, or iterating a cursor."""
     if row.name.endswith(_ITER):
-        return f"(iterating a {row.display.removesuffix(_ITER)} fetches from the server)"
+        return f"iterating {row.display.removesuffix(_ITER)} (each step waits for I/O)"
     return f"{row.display}()"
 
 
