@@ -553,3 +553,36 @@ def test_a_2000_coroutine_file_is_fixed_without_rescanning_the_source(monkeypatc
     assert len(findings) == 2000 == len(fixed)
     assert fixed[-1].fix is not None and fixed[-1].fix.replacement == "await asyncio.sleep(1999)"
     assert calls == 0
+
+
+def test_closure_returned_by_a_factory_is_judged_by_fas200() -> None:
+    source = """\
+        import asyncio
+
+        import requests
+
+
+        def make_fetcher(url):
+            def fetch():
+                return requests.get(url)
+
+            return fetch
+
+
+        async def f(url):
+            fetch = make_fetcher(url)
+            return await asyncio.to_thread(fetch)
+
+
+        def make_counter():
+            def count():
+                return 1
+
+            return count
+
+
+        async def g():
+            counter = make_counter()
+            return await asyncio.to_thread(counter)
+        """
+    assert found(source, Settings(select=("FAS200",))) == [("FAS200", 15, 18)]
