@@ -450,8 +450,22 @@ CASES: list[tuple[str, str, list[Hit]]] = [
         [("FAS109", 5, 29), ("FAS109", 7, 12)],
     ),
     (
-        "cursor-built-not-consumed-or-consumed-async",
+        "cursor-consumed-through-a-generator-expression",
         """\
+        from pymongo import MongoClient
+
+        db = MongoClient().app
+
+        async def f():
+            return sum(e["n"] for e in db.events.find())
+        """,
+        [("FAS102", 6, 12)],
+    ),
+    (
+        "cursor-built-not-consumed-or-consumed-elsewhere",
+        # a generator expression handed to a thread iterates there, not on the loop
+        """\
+        import asyncio
         from pymongo import MongoClient
 
         db = MongoClient().app
@@ -460,6 +474,8 @@ CASES: list[tuple[str, str, list[Hit]]] = [
             cursor = db.events.find({"t": {"$gt": since}}).sort("t")
             async for row in aiter_of(cursor):
                 print(row)
+            rows = (dict(r) for r in db.users.find())
+            await asyncio.to_thread(list, rows)
             return cursor
         """,
         [],

@@ -145,7 +145,10 @@ class ModuleModel:
         callee = self.callee(call)
         if isinstance(callee, Ref) and callee.qualname in _CONSUMERS and call.args:
             scope = self.scopes.call_scope.get(call)
-            return None if scope is None else self._iteration_row(call.args[0], scope)
+            arg = call.args[0]
+            if isinstance(arg, ast.GeneratorExp):  # `sum(d["n"] for d in cursor)` iterates the cursor now
+                arg = arg.generators[0].iter
+            return None if scope is None else self._iteration_row(arg, scope)
         row = self.catalog_row(callee)
         if row is None or not row.blocking or not row.applies_to(call):
             return None

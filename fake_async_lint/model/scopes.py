@@ -477,7 +477,8 @@ class ScopeBuilder(ast.NodeVisitor):
                 self.visit(g.iter)
             self._bind_target(g.target, Iterated(g.iter, self.scope if i else saved))
             self.visit(g.target)
-            if not g.is_async and self.function is not None:
+            # a generator expression iterates when consumed, maybe elsewhere (a thread): not here
+            if not g.is_async and self.function is not None and not isinstance(node, ast.GeneratorExp):
                 self.function.iterations.append((g.iter, self.scope if i else saved))
             self._visit_all(g.ifs)
             if g.is_async and self.function is not None:
