@@ -548,27 +548,30 @@ class ScopeBuilder(ast.NodeVisitor):
                 self.function.await_positions.append((node.lineno, node.col_offset))
             else:
                 self.function.iterations.append((node.iter, self.scope))
-        loop = self._enter_loop(node)
+        loop = self._enter_loop()
         self._bind_target(node.target, OPAQUE if is_async else Iterated(node.iter, self.scope))
         self.visit(node.target)
         self._visit_all(node.body)
         self._leave_loop(loop, node.orelse)
 
     def visit_While(self, node: ast.While) -> None:
-        loop = self._enter_loop(node)
+        loop = self._enter_loop()
         self.visit(node.test)
         self._visit_all(node.body)
         self._leave_loop(loop, node.orelse)
 
     # -- flow: branches and loops (only inside functions; elsewhere a plain walk) --------
-    def _enter_loop(self, node: ast.For | ast.AsyncFor | ast.While) -> Optional[_Loop]:
+    def _enter_loop(self) -> Optional[_Loop]:
         flow = self.flow
         if flow is None:
             return None
-        heads = {name: LoopHead() for name in _bound_names(node)}
+        # each name bound before the loop may come back to its head rebound by the body; a name first
+        # bound in the body and read before that in the body is unbound on the first pass anyway
+        heads: dict[str, LoopHead] = {}
         if flow.state is not None:
-            for name, head in heads.items():
-                flow.state[name] = flow.state.get(name, _NOTHING) | {head}
+            for name, reach in flow.state.items():
+                head = heads[name] = LoopHead()
+                flow.state[name] = reach | {head}
         loop = _Loop(heads)
         flow.loops.append(loop)
         return loop
@@ -744,39 +747,6 @@ class ScopeBuilder(ast.NodeVisitor):
 
     visit_Yield = _visit_yield
     visit_YieldFrom = _visit_yield
-
-
-def _bound_names(node: ast.AST) -> set[str]:
-    """Names a loop may bind (its target and body), without entering nested scopes' bodies."""
-    names: set[str] = set()
-    todo: list[ast.AST] = [node]
-    while todo:
-        n = todo.pop()
-        if isinstance(n, ast.Name) and isinstance(n.ctx, (ast.Store, ast.Del)):
-            names.add(n.id)
-        elif isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
-            names.add(n.name)
-            continue
-        elif isinstance(n, ast.Lambda):
-            continue
-        elif isinstance(n, (ast.Import, ast.ImportFrom)):
-            names.update((a.asname or a.name).split(".", 1)[0] for a in n.names)
-        elif isinstance(n, ast.ExceptHandler) and n.name:
-            names.add(n.name)
-        else:
-            name = getattr(n, "name", None) if type(n).__name__ in ("MatchAs", "MatchStar") else None
-            if isinstance(name, str):
-                names.add(name)
-            rest = getattr(n, "rest", None) if type(n).__name__ == "MatchMapping" else None
-            if isinstance(rest, str):
-                names.add(rest)
-        if n is node and isinstance(n, (ast.For, ast.AsyncFor, ast.While)):
-            todo.extend(n.body)
-            if not isinstance(n, ast.While):
-                todo.append(n.target)
-            continue
-        todo.extend(ast.iter_child_nodes(n))
-    return names
 
 
 def iter_scope_chain(scope: Scope) -> Iterator[Scope]:
