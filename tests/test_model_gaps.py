@@ -337,6 +337,25 @@ CASES: list[tuple[str, str, list[Hit]]] = [
         [("FAS104", 8, 9), ("FAS109", 11, 12)],
     ),
     (
+        "awaited-local-coroutine-returning-a-path",
+        """\
+        from pathlib import Path
+
+        class Store:
+            async def get_dir(self) -> Path:
+                return self.root
+
+            async def fetch(self) -> bytes:
+                return b""
+
+            async def save(self, name):
+                data = await self.fetch()
+                (await self.get_dir() / name).write_bytes(data)
+                data.strip()
+        """,
+        [("FAS104", 12, 9)],
+    ),
+    (
         "glob-iterdir-rglob-yield-paths",
         """\
         from pathlib import Path

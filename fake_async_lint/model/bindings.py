@@ -410,6 +410,14 @@ class Evaluator:
             return merge(self._value(v, scope) for v in node.values)
         if isinstance(node, ast.NamedExpr):
             return self._value(node.value, scope)
+        if isinstance(node, ast.Await) and isinstance(node.value, ast.Call):
+            # `await self.get_dir()`: a local coroutine's result is what its return annotation says
+            callee = self._value(node.value.func, scope)
+            if isinstance(callee, LocalFunction) and callee.is_async and callee.node.returns is not None:
+                info = self.b.function_of_node.get(callee.node)
+                if info is not None and info.scope.parent is not None and not info.is_generator:
+                    return self.annotation_value(callee.node.returns, info.scope.parent)
+            return None
         if isinstance(node, ast.Subscript):
             base = self._value(node.value, scope)
             if isinstance(base, Instance) and not base.path:
