@@ -221,6 +221,24 @@ CASES: list[tuple[str, str, list[Hit]]] = [
         [],
     ),
     (
+        "name-rebound-by-a-nested-function",
+        # `nonlocal conn` rebinds it whenever connect() runs: statement order says nothing
+        """\
+        import sqlite3
+
+        async def f(path):
+            conn = None
+
+            def connect():
+                nonlocal conn
+                conn = sqlite3.connect(path)
+
+            connect()
+            return conn.execute("select 1")
+        """,
+        [("FAS102", 11, 12)],
+    ),
+    (
         "loop-rebinding-comes-back-to-the-loop-head",
         # the second iteration sees the client bound at the end of the first: unknown, not reported
         """\

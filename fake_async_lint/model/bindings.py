@@ -166,7 +166,7 @@ class Evaluator:
         for s in iter_scope_chain(scope):
             if name in s.bindings:
                 reach = self.b.reach.get(node) if node is not None else None
-                if reach is not None and reach[0] is s:
+                if reach is not None and reach[0] is s and name not in s.rebound_inside:
                     return self._reaching_value(s, name, expand(reach[1]))
                 return self._scope_value(s, name)
             if s.star_imports and s.kind is ScopeKind.MODULE:

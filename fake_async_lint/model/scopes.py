@@ -178,6 +178,8 @@ class Scope:
     globals: set[str] = field(default_factory=set)
     nonlocals: set[str] = field(default_factory=set)
     star_imports: list[str] = field(default_factory=list)
+    # names a nested function rebinds (`nonlocal x`): their bindings do not follow statement order here
+    rebound_inside: set[str] = field(default_factory=set)
 
     def add(self, name: str, binding: Binding) -> None:
         self.bindings.setdefault(name, []).append(binding)
@@ -308,6 +310,7 @@ class ScopeBuilder(ast.NodeVisitor):
             scope = self.module_scope
         elif name in scope.nonlocals:
             scope = self._nonlocal_target(name)
+            scope.rebound_inside.add(name)
         scope.add(name, binding)
         flow = self.flow
         if flow is not None and scope is flow.scope:
