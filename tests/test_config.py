@@ -207,7 +207,7 @@ def test_config_flag_overrides_discovery_and_isolated_ignores_files(
 
 def test_flags_win_over_the_file(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     project(tmp_path, 'select = ["FAS101"]\nasync-library = "trio"\nsafe = ["requests.get"]')
-    assert run(tmp_path, ".", "--select", "FAS", "--async-library", "auto", "--safe", "", capsys=capsys)[:2] == (
+    assert run(tmp_path, ".", "--select", "FAS1", "--async-library", "auto", "--safe", "", capsys=capsys)[:2] == (
         1,
         [SLEEP, HTTP],
     )
@@ -243,8 +243,9 @@ P = "{p}: [tool.fake-async-lint]"
         ("extend_select = []", P + " extend_select: unknown key; did you mean 'extend-select'?"),
         (
             "colour = 1",
-            P + " colour: unknown key; expected one of: async-library, exclude, extend-exclude, extend-select, "
-            "extra-blocking, extra-hops, ignore, max-depth, per-file-ignores, safe, select, src",
+            P + " colour: unknown key; expected one of: async-library, cache-dir, exclude, extend-exclude, "
+            "extend-select, extra-blocking, extra-hops, follow-imports, ignore, max-depth, per-file-ignores, python, "
+            "safe, select, src",
         ),
         (
             'select = ["FAS999"]',
