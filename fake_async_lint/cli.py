@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import io
+import os
 import sys
 from pathlib import Path
 from typing import Any, Callable, Optional, Sequence
@@ -17,7 +18,7 @@ from .engine import check_paths
 from .findings import Finding
 from .fix import command as fix_command
 from .report import REPORTERS
-from .rules import ALL_RULES
+from .rules import ALL_RULES, Rule
 from .runner import default_jobs
 from .stdin import check_stdin
 from .term import ProgressLine, paint, use_color
@@ -122,7 +123,7 @@ def _parser() -> argparse.ArgumentParser:
     sub.add_parser("rules", help="list the rule codes with one-line summaries")
 
     explain = sub.add_parser("explain", help="print a rule's documentation page")
-    explain.add_argument("code", help="a rule code, e.g. FAS100")
+    explain.add_argument("code", help="a rule code or name, e.g. FAS101 or blocking-sleep")
     return p
 
 
@@ -176,6 +177,9 @@ def _run_check(args: argparse.Namespace) -> int:
         raise ConfigError("--stdin-filename reads one buffer from stdin: give no other paths (or just -)")
     if "-" in paths and not stdin:
         raise ConfigError("- (stdin) cannot be mixed with other paths")
+    missing = [p for p in paths if p != "-" and not os.path.lexists(p)]
+    if missing:  # a typo must not pass as a clean run, whatever the selection
+        raise ConfigError("; ".join(f"{p}: no such file or directory" for p in missing))
     display = args.stdin_filename or "-"
     settings = _settings(args, [display] if stdin else paths or ["."])
     progress = None
@@ -233,10 +237,23 @@ def _run_rules() -> int:
     return EXIT_CLEAN
 
 
+def find_rule(text: str) -> Optional[Rule]:
+    """A rule by its code (`FAS101`, any case) or its name (`blocking-sleep`, as `rules` prints it)."""
+    key = text.strip()
+    rule = ALL_RULES.get(key.upper())
+    if rule is not None:
+        return rule
+    name = key.lower().replace("_", "-")
+    return next((r for r in ALL_RULES.values() if r.name == name), None)
+
+
 def _run_explain(code: str) -> int:
-    rule = ALL_RULES.get(code.strip().upper())
+    rule = find_rule(code)
     if rule is None:
-        print(f"fake-async-lint: unknown rule {code!r}; `fake-async-lint rules` lists them", file=sys.stderr)
+        print(
+            f"fake-async-lint: unknown rule {code!r}: give a code or a name; `fake-async-lint rules` lists them",
+            file=sys.stderr,
+        )
         return EXIT_USAGE
     sys.stdout.write(rule_page(rule))
     return EXIT_CLEAN
