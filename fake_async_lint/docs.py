@@ -4,6 +4,15 @@ from __future__ import annotations
 
 from .rules import ALL_RULES, Rule
 
+# Where the documentation site (mkdocs, built from docs/) is published: the one setting behind every
+# link to a rule page (the language server's diagnostics, SARIF's helpUri).
+DOCS_BASE_URL = "https://fake-async-lint.github.io/fake-async-lint"
+
+
+def rule_url(code: str) -> str:
+    """The address of a rule's page on the documentation site (docs/rules/CODE.md)."""
+    return f"{DOCS_BASE_URL}/rules/{code.strip().upper()}/"
+
 
 def _block(code: str) -> str:
     return f"```python\n{code.rstrip()}\n```\n"

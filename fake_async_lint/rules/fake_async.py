@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import ast
 import functools
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import PurePath
 from typing import Iterator, Mapping, Optional, TypeVar
 
@@ -717,12 +717,13 @@ class _Checker:
         q = self.model.qualname_of(ctor.func, ctor) or "ThreadPoolExecutor"
         name = q.rsplit(".", 1)[-1]
         names = ", ".join(dict.fromkeys(f.name for f in coroutines))
-        message = (
-            f"{name}(max_workers={n}) caps these coroutines at {n} concurrent operations: {names}; "
-            f"use a native async client with an `asyncio.Semaphore(C)` in front where a cap is wanted and a "
-            f"small keep-alive pool ({_HTTP_CLIENT} does both) instead of a thread pool"
+        advice = (
+            f"use a native async client ({_HTTP_CLIENT}) instead of a thread pool, "
+            "with an `asyncio.Semaphore` where a cap is wanted"
         )
-        return self.ctx.finding(ctor, "FAS201", message, api=q, coroutine=coroutines[0].name)
+        message = f"{name}(max_workers={n}) caps coroutines {names} at {n} concurrent operations; {advice}"
+        found = self.ctx.finding(ctor, "FAS201", message, api=q, replacement=advice, coroutine=coroutines[0].name)
+        return replace(found, coroutines=tuple(dict.fromkeys(f.name for f in coroutines)))
 
     # -- FAS202 / FAS203 ------------------------------------------------------------------
     def loop_findings(self) -> Iterator[Finding]:
@@ -732,8 +733,13 @@ class _Checker:
                 if row is None:
                     continue
                 shown = row.shown
+                say = row.say
                 if row.code == "FAS202":
-                    message = f"{shown}() in coroutine '{fn.name}'; {row.say}"
+                    if row.fix:  # what happens, in plain words
+                        short = shown.rsplit(".", 1)[-1]
+                        say = f"use `{row.fix}`: the same loop, but it raises an error where {short}() would "
+                        say += "silently make a new loop that never runs"
+                    message = f"{shown}() in coroutine '{fn.name}'; {say}"
                 else:
                     message = f"nested event loop: {shown}() in coroutine '{fn.name}'; {row.say}"
                 yield self.ctx.finding(
@@ -741,7 +747,7 @@ class _Checker:
                     row.code,
                     message,
                     api=shown,
-                    replacement=row.say,
+                    replacement=say,
                     coroutine=fn.name,
                     fix=self._loop_fix(call, row),
                 )
