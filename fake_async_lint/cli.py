@@ -222,6 +222,8 @@ def _render(fmt: str, findings: Sequence[Finding], colour: bool, sources: Mappin
 def _write_report(args: argparse.Namespace, findings: Sequence[Finding], sources: Mapping[str, str]) -> None:
     summaries = {code: rule.summary for code, rule in ALL_RULES.items()}
     stats = text_report.statistics(findings, summaries) if args.statistics else ""
+    if stats and args.format in ("full", "grouped"):
+        stats = "\n" + stats  # a blank line after the last block
     readable = args.format in TEXT_FORMATS
     if args.output_file is None:
         colour = readable and use_color(args.color, sys.stdout)

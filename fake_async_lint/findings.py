@@ -45,7 +45,7 @@ class Finding:
     chain: tuple[ChainStep, ...] = ()
     fix: Optional[Fix] = field(default=None, compare=False)
     # every coroutine the finding concerns, when there are several (FAS201: all those a pool caps)
-    coroutines: tuple[str, ...] = ()
+    coroutines: tuple[str, ...] = field(default=(), compare=False)
 
     @property
     def sort_key(self) -> tuple[str, int, int, str]:

@@ -19,6 +19,7 @@ from typing import Optional
 
 from ..findings import Finding
 from ..source import SourceError, decode, physical_lines, read_bytes
+from .common import call_name, details
 
 BOLD, RED, CYAN, BLUE, RESET = "\x1b[1m", "\x1b[1;31m", "\x1b[36m", "\x1b[1;34m", "\x1b[0m"
 TAB = "    "  # how a tab is shown in a code frame (carets count it as four columns)
@@ -111,19 +112,6 @@ def _frame(f: Finding, text: str, style: Style) -> list[str]:
     ]
 
 
-def fix_line(f: Finding) -> str:
-    """`fix (safe): `new text``, or "" when the finding has no fix."""
-    if f.fix is None:
-        return ""
-    applicability = getattr(f.fix, "applicability", "safe") or "safe"
-    return f"fix ({applicability}): `{f.fix.replacement}`"
-
-
-def hop_lines(f: Finding) -> list[str]:
-    """Each hop of a chain as `path:line: name()`, the form terminals and editors jump to."""
-    return [f"{s.path}:{s.line}: {s.name}()" for s in f.chain]
-
-
 def full_entry(f: Finding, lines: SourceLines, style: Style = PLAIN) -> str:
     out = [line(f, style)]
     text = lines.get(f.path, f.line)
@@ -131,12 +119,8 @@ def full_entry(f: Finding, lines: SourceLines, style: Style = PLAIN) -> str:
     out += frame
     indent = " " * (len(str(f.line)) + 1) if frame else "  "
     eq = style.gutter("=")
-    if f.chain:
-        out.append(f"{indent}{eq} chain:")
-        out += [f"{indent}    {hop}" for hop in hop_lines(f)]
-    fix = fix_line(f)
-    if fix:
-        out.append(f"{indent}{eq} {fix}")
+    for detail in details(f):  # "chain:", its hops (indented), "fix (safe): ..."
+        out.append(f"{indent}    {detail.strip()}" if detail.startswith(" ") else f"{indent}{eq} {detail}")
     return "\n".join(out) + "\n"
 
 
@@ -172,7 +156,7 @@ def root_causes(findings: Sequence[Finding]) -> list[tuple[int, str, str, int]]:
     for f in findings:
         if f.chain:
             last = f.chain[-1]
-            key = (last.path, last.line, last.name)
+            key = (last.path, last.line, call_name(last))
             counts[key] = counts.get(key, 0) + 1
     shared = [(n, name, path, ln) for (path, ln, name), n in counts.items() if n > 1]
     return sorted(shared, key=lambda c: (-c[0], c[2], c[3], c[1]))
@@ -186,5 +170,8 @@ def statistics(findings: Sequence[Finding], summaries: Mapping[str, str]) -> str
         counts[f.code] = counts.get(f.code, 0) + 1
         first.setdefault(f.code, f.message)
     out = [f"{counts[code]:<5} {code} {summaries.get(code, first[code])}\n" for code in sorted(counts)]
-    out += [f"{n} findings reach `{name}()` at {path}:{ln}\n" for n, name, path, ln in root_causes(findings)]
+    causes = root_causes(findings)
+    if causes:  # fix the blocking line once, clear every finding that reaches it
+        out.append("\n")
+        out += [f"{n} findings reach `{name}` at {path}:{ln}\n" for n, name, path, ln in causes]
     return "".join(out)
