@@ -133,14 +133,15 @@ def render_full(findings: Sequence[Finding], style: Style = PLAIN, sources: Opti
 
 
 def render_grouped(findings: Sequence[Finding], style: Style = PLAIN) -> str:
-    """The findings under their file (in the order given), positions aligned within a file."""
+    """The findings under their file (in the order given), `line:col` aligned on the colon within a file."""
     files: dict[str, list[Finding]] = {}
     for f in findings:
         files.setdefault(f.path, []).append(f)
     out = []
     for path, group in files.items():
-        width = max(len(f"{f.line}:{f.col}") for f in group)
-        rows = [f"  {f'{f.line}:{f.col}':<{width}}  {style.code(f.code)} {f.message}" for f in group]
+        lw = max(len(str(f.line)) for f in group)
+        cw = max(len(str(f.col)) for f in group)
+        rows = [f"  {f.line:>{lw}}:{f.col:<{cw}}  {style.code(f.code)} {f.message}" for f in group]
         out.append(f"{style.path(path)}{style.colon()}\n" + "".join(r + "\n" for r in rows))
     return "\n".join(out)
 
