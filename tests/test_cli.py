@@ -235,3 +235,21 @@ def test_module_entry_point_and_version(tmp_path: Path) -> None:
     r = run(tmp_path)
     assert r.returncode == 2
     assert "usage: fake-async-lint" in r.stderr
+
+
+def test_fas201_json_names_every_capped_coroutine_and_the_replacement_cold_and_warm(tmp_path: Path) -> None:
+    examples = Path(__file__).resolve().parents[1] / "examples"
+    cache = str(tmp_path / "cache")
+    outputs = []
+    for _ in range(2):  # the second run reads the cache
+        r = run(tmp_path, "check", "--isolated", "--format", "json", "--cache-dir", cache, str(examples))
+        assert r.returncode == 1, r.stderr
+        outputs.append(r.stdout)
+        (pool,) = [d for d in json.loads(r.stdout) if d["code"] == "FAS201"]
+        assert pool["coroutine"] == "select"
+        assert pool["coroutines"] == ["select", "insert", "update", "delete"]
+        assert pool["replacement"] == (
+            "use a native async client (fake_async_lint.client.AsyncHTTPClient) instead of a thread pool, "
+            "with an `asyncio.Semaphore` where a cap is wanted"
+        )
+    assert outputs[0] == outputs[1]
