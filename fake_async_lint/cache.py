@@ -23,12 +23,13 @@ import tempfile
 import time
 from dataclasses import asdict
 from pathlib import Path
-from typing import Any, Optional
+from typing import Any, Optional, Sequence
 
 from . import __version__
 from .config import Settings
 from .engine import FileResult
 from .findings import Finding
+from .index.store import tool_fingerprint
 
 CACHE_DIR_NAME = ".fake_async_lint_cache"
 CACHE_ENV = "FAKE_ASYNC_LINT_CACHE_DIR"
@@ -55,28 +56,6 @@ def signature(st: os.stat_result) -> Signature:
 
 def digest(data: bytes) -> str:
     return hashlib.blake2b(data, digest_size=16).hexdigest()
-
-
-def _tool_fingerprint() -> str:
-    """The version, the shipped catalog and our own sources (editable installs change without a version bump)."""
-    h = hashlib.blake2b(digest_size=16)
-    h.update(__version__.encode())
-    package = Path(__file__).parent
-    for dirpath, dirnames, filenames in os.walk(package):
-        dirnames[:] = sorted(d for d in dirnames if d != "__pycache__")
-        for name in sorted(filenames):
-            if name.endswith((".py", ".toml")):
-                full = os.path.join(dirpath, name)
-                try:
-                    st = os.stat(full)
-                except OSError:
-                    continue
-                h.update(f"{os.path.relpath(full, package)}\0{st.st_size}\0{st.st_mtime_ns}\0".encode())
-    try:
-        h.update((package / "catalog" / "blocking.toml").read_bytes())
-    except OSError:
-        pass
-    return h.hexdigest()
 
 
 def result_to_json(result: FileResult) -> Any:
@@ -109,7 +88,7 @@ class Cache:
 
     def __init__(self, directory: str | Path, settings: Settings) -> None:
         self.directory = Path(directory)
-        key = json.dumps({"tool": _tool_fingerprint(), "settings": settings.analysis_key()}, sort_keys=True)
+        key = json.dumps({"tool": tool_fingerprint(__version__), "settings": settings.analysis_key()}, sort_keys=True)
         self.file = self.directory / f"index-{hashlib.blake2b(key.encode(), digest_size=10).hexdigest()}.json"
         self.started_ns = time.time_ns()
         self.warning: Optional[str] = None
@@ -196,19 +175,29 @@ class Cache:
         return self.file.with_name("linked-" + self.file.name.removeprefix("index-"))
 
     def linked(self, key: str) -> Optional[list[Finding]]:
-        """The project phase's findings of a run over exactly these file contents, if stored."""
+        """The project phase's findings of a run over exactly these file contents, if stored and if every
+        module it read on demand still has the content it had then."""
         try:
             with open(self._linked_file, "rb") as f:
                 data = json.loads(f.read())
             if data.get("format") != FORMAT or data.get("key") != key:
                 return None
+            for path, content in data["consulted"]:
+                if _content_digest(path) != content:
+                    return None
             return [Finding.from_dict(d) for d in data["findings"]]
         except Exception:  # noqa: BLE001 - missing, truncated, corrupt: link again
             return None
 
-    def store_linked(self, key: str, findings: list[Finding]) -> None:
+    def store_linked(self, key: str, findings: list[Finding], consulted: Sequence[str] = ()) -> None:
         payload = json.dumps(
-            {"format": FORMAT, "key": key, "findings": [_finding_json(f) for f in findings]}, separators=(",", ":")
+            {
+                "format": FORMAT,
+                "key": key,
+                "findings": [_finding_json(f) for f in findings],
+                "consulted": [[p, _content_digest(p)] for p in consulted],
+            },
+            separators=(",", ":"),
         )
         try:
             self._prepare_dir()
@@ -279,6 +268,14 @@ class Cache:
                     os.unlink(entry.path)
             except OSError:
                 pass
+
+
+def _content_digest(path: str) -> Optional[str]:
+    try:
+        with open(path, "rb") as f:
+            return digest(f.read())
+    except OSError:
+        return None
 
 
 def _unlink(path: str) -> None:

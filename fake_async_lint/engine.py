@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Callable, Iterable, Optional
 from .catalog.loader import Catalog, default_catalog
 from .config import Settings, drop_ignored
 from .findings import Finding
+from .index.summaries import Linked, header_of, index_for, summarise
 from .model.module import ModuleModel
 from .rules import FAMILIES, Context, transitive
 from .source import SourceError, decode, parse, read_bytes
@@ -103,11 +104,17 @@ def analyse_tree(
 
 
 def check_source(source: str | bytes, path: str = "<string>", settings: Settings = DEFAULT_SETTINGS) -> list[Finding]:
-    """Analyse one module's source; `# noqa` and selection applied."""
-    return _check(source, path, settings, None)
+    """Analyse one module's source, and its chains through the modules of its project (`path` places
+    it; "<string>": the current directory); `# noqa` and selection applied."""
+    result = analyse_source(source, path, settings)
+    if result.facts is None:
+        return result.findings
+    linked = link([result], settings, anchor=path)
+    return sorted(result.findings + linked.findings, key=lambda f: f.sort_key)
 
 
 def _check(source: str | bytes, path: str, settings: Settings, facts: Optional[dict[str, object]]) -> list[Finding]:
+    raw = source if isinstance(source, bytes) else None
     try:
         if isinstance(source, bytes):
             if ASYNC_MARK not in source:
@@ -122,6 +129,10 @@ def _check(source: str | bytes, path: str, settings: Settings, facts: Optional[d
         return unanalysable(path, err, settings)
     try:
         findings = analyse_tree(tree, source, path, settings, facts=facts)
+        if facts:  # the header, from the bytes as for every module: relevance is judged alike in every mode
+            facts.update(
+                header_of(raw if raw is not None else source.encode("utf-8", "surrogateescape"), catalog_for(settings))
+            )
     except Exception as exc:  # a bug of ours must not hide the other files' findings
         if facts is not None:
             facts.clear()
@@ -145,17 +156,22 @@ def wants_facts(settings: Settings) -> bool:
 
 
 def helper_facts(source: str | bytes, path: str, settings: Settings = DEFAULT_SETTINGS) -> Optional[dict[str, object]]:
-    """The facts of a file the project phase asked for (`complete_helpers`): no rules run,
-    since a file without `async` has nothing to report; a file that cannot be analysed adds nothing."""
-    try:
-        text = decode(source) if isinstance(source, bytes) else source
-        tree = parse(text, path)
-        model = ModuleModel(tree, catalog_for(settings), path)
-        return transitive.facts(model, module_context(model, text, settings))
-    except (SourceError, RecursionError):
-        return None
-    except Exception:  # a bug of ours: the chains through this file are missed, nothing else
-        return None
+    """The facts of a file the project phase asked for: no rules run, since a file without `async`
+    has nothing to report; a file that cannot be analysed adds nothing."""
+    data = source if isinstance(source, bytes) else source.encode("utf-8", "surrogateescape")
+    return summarise(data, path, settings, catalog_for(settings))
+
+
+def analyse_lines(tree: ast.Module, source: str, path: str, settings: Settings) -> list[Finding]:
+    """flake8's way in: a tree it parsed, its own noqa later; the project phase still runs, so a
+    file's chains through other modules are found as by the command."""
+    facts: Optional[dict[str, object]] = {} if wants_facts(settings) else None
+    findings = analyse_tree(tree, source, path, settings, facts=facts)
+    if not facts:
+        return findings
+    facts.update(header_of(source.encode("utf-8", "surrogateescape"), catalog_for(settings)))
+    linked = link([FileResult(path, findings, facts)], settings, anchor=path)
+    return sorted(set(findings + linked.findings), key=lambda f: f.sort_key)
 
 
 def check_file(path: str | Path, settings: Settings = DEFAULT_SETTINGS) -> list[Finding]:
@@ -220,47 +236,20 @@ def analyse_file(path: str, settings: Settings = DEFAULT_SETTINGS, *, helper: bo
     return analyse_source(data, path, settings, helper=helper)
 
 
-def complete_helpers(
-    results: list[FileResult],
-    settings: Settings,
-    *,
-    jobs: int = 1,
-    analyse: Optional[Callable[[list[str]], list[FileResult]]] = None,
-) -> list[FileResult]:
-    """The per-file phase's second half (FAS300): files left lazy (no `async`) whose sync functions
-    a coroutine's chain may reach are analysed with `helper=True`, pass after pass, until no chain
-    waits on a lazy file. `analyse` runs a batch; by default the runner does, in `jobs` processes
-    (the helper result is a valid, richer result for the same content, so a cache may keep it)."""
+def link(results: list[FileResult], settings: Settings, *, jobs: int = 1, anchor: Optional[str] = None) -> Linked:
+    """The project phase for the checked files: chains through named modules and through modules
+    the index finds on demand (`anchor`: a checked path, whose project is searched)."""
     if not wants_facts(settings):
-        return results
-    if analyse is None:
-        analyse = _analyse_helpers(settings, jobs)
-    results = list(results)
-    index = {r.path: i for i, r in enumerate(results)}
-    project = transitive.project_of([(r.path, r.facts) for r in results], settings.max_depth)
-    while True:
-        more = project.pending()
-        if not more:
-            return results
-        for r in analyse(more):
-            if r.path in index:
-                results[index[r.path]] = r
-                project.update(r.path, r.facts)
+        return Linked(results, [], [])
+    where = anchor or (results[0].path if results else ".")
+    index = index_for(settings, catalog_for(settings), where)
+    return index.link(results, _analyse_helpers(settings, jobs) if jobs > 1 else None)
 
 
 def _analyse_helpers(settings: Settings, jobs: int) -> Callable[[list[str]], list[FileResult]]:
     from .runner import run_files
 
     return lambda paths: run_files(paths, settings, jobs=jobs, helper=True)
-
-
-def link(results: list[FileResult], settings: Settings) -> list[Finding]:
-    """The project phase: FAS300 for chains that cross modules, from the files' facts alone
-    (`# noqa` was applied when the facts were made; per-file ignores apply after)."""
-    if not wants_facts(settings):
-        return []
-    facts = [(r.path, r.facts) for r in results]
-    return transitive.project_findings(facts, catalog_for(settings), settings.max_depth)
 
 
 def check_paths(
@@ -277,24 +266,25 @@ def check_paths(
 
     report = Report()
     files: list[str] = []
-    for item in discover(paths, settings):
+    named = list(paths)
+    for item in discover(named, settings):
         report.files += 1
         if item.error is not None:
             report.findings.extend(unanalysable(item.path, item.error, settings))
             continue
         files.append(item.path)
     results = run_files(files, settings, jobs=jobs, cache=cache, progress=progress)
-    # the project phase depends only on the files' contents: when none changed, reuse its result
+    # the project phase depends only on the contents of the named files and of the modules it
+    # read on demand: when none changed, reuse its result
     key = cache.project_key(results) if cache is not None else None
     linked = cache.linked(key) if cache is not None and key is not None else None
     if linked is None:
-        results = complete_helpers(results, settings, jobs=jobs)
+        done = link(results, settings, jobs=jobs, anchor=str(named[0]) if named else ".")
+        results, linked = done.results, done.findings
+        if cache is not None and key is not None:
+            cache.store_linked(key, linked, done.consulted)
     if cache is not None:  # after the helper passes, whose results are valid for the same content
         cache.finish(results)
-    if linked is None:
-        linked = link(results, settings)
-        if cache is not None and key is not None:
-            cache.store_linked(key, linked)
     for r in results:
         report.findings.extend(r.findings)
     report.findings.extend(linked)

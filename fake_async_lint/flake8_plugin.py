@@ -13,7 +13,7 @@ from typing import Any, ClassVar, Iterator, Sequence
 
 from . import __version__, config
 from .config import Settings
-from .engine import analyse_tree, error_finding, internal_error
+from .engine import analyse_lines, error_finding, internal_error
 from .rules import DEFAULT_OFF
 
 
@@ -88,7 +88,7 @@ class Plugin:
             return
         source = "".join(self.lines)
         try:
-            findings = analyse_tree(self.tree, source, self.filename, self.settings)
+            findings = analyse_lines(self.tree, source, self.filename, self.settings)
         except Exception as exc:  # never a traceback in the editor
             findings = [error_finding(self.filename, internal_error(exc))]
         for f in findings:

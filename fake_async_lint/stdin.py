@@ -13,6 +13,7 @@ def check_stdin(data: bytes, display: str, settings: Settings) -> Report:
     if display != "-" and named_excluder(settings).excluded(display):
         return Report(files=0)
     result = analyse_source(data, display, settings)
-    findings = drop_ignored(result.findings + link([result], settings), settings)
+    anchor = display if display != "-" else "."
+    findings = drop_ignored(result.findings + link([result], settings, anchor=anchor).findings, settings)
     findings.sort(key=lambda f: f.sort_key)
     return Report(findings=findings, files=1)

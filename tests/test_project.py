@@ -19,7 +19,7 @@ import pytest
 
 from fake_async_lint import Finding, Settings
 from fake_async_lint.cache import Cache
-from fake_async_lint.engine import FileResult, analyse_file, check_paths, complete_helpers, link
+from fake_async_lint.engine import FileResult, analyse_file, check_paths, link
 
 SETTINGS = Settings(select=("FAS300",))
 
@@ -297,22 +297,24 @@ def test_files_without_async_are_parsed_only_when_a_chain_needs_them(tmp_path: P
     assert by_name["used.py"].facts == {"v": 2, "lazy": True, "pb": True, "imp": ""}
     assert by_name["broken.py"].facts == {"v": 2, "lazy": True, "pb": False, "imp": ""}
     assert by_name["main.py"].facts is not None and by_name["main.py"].facts["sites"] == 2
-    done = {Path(r.path).name: r for r in complete_helpers(first, SETTINGS)}
+    linked = link(first, SETTINGS)
+    done = {Path(r.path).name: r for r in linked.results}
     assert done["used.py"].facts is not None and done["used.py"].facts["fns"] == 1  # analysed: a chain needs it
     assert done["unused.py"].facts == by_name["unused.py"].facts  # never parsed
     assert done["broken.py"].facts == by_name["broken.py"].facts  # cannot block: never parsed, no FAS001
     assert all(not r.findings for r in done.values())
-    [finding] = link(list(done.values()), SETTINGS)
+    [finding] = linked.findings
     assert (Path(finding.path).name, finding.line, finding.col) == ("main.py", 6, 5)
+    assert link(list(done.values()), SETTINGS).findings == [finding]
 
 
 def test_link_works_from_json_facts_alone(tmp_path: Path) -> None:
     write(tmp_path, TREE)
     paths = sorted(str(p) for p in tmp_path.rglob("*.py"))
-    results = complete_helpers([analyse_file(p, SETTINGS) for p in paths], SETTINGS)
+    results = link([analyse_file(p, SETTINGS) for p in paths], SETTINGS).results
     restored = [FileResult(r.path, r.findings, json.loads(json.dumps(r.facts))) for r in results]
-    assert link(restored, SETTINGS) == link(results, SETTINGS)
-    assert len(link(restored, SETTINGS)) == 11
+    assert link(restored, SETTINGS).findings == link(results, SETTINGS).findings
+    assert len(link(restored, SETTINGS).findings) == 11
 
 
 def test_fas300_ignored_means_no_facts_and_no_link(tmp_path: Path) -> None:
@@ -320,7 +322,7 @@ def test_fas300_ignored_means_no_facts_and_no_link(tmp_path: Path) -> None:
     settings = Settings(ignore=("FAS300",))
     results = [analyse_file(str(p), settings) for p in sorted(tmp_path.rglob("*.py"))]
     assert all(r.facts is None for r in results)
-    assert link(results, settings) == []
+    assert link(results, settings).findings == []
 
 
 def test_jobs_and_cache_give_the_same_findings(tmp_path: Path) -> None:
@@ -352,7 +354,7 @@ def test_cli_text_and_json_show_the_chain(tmp_path: Path) -> None:
     ]
 
 
-def test_flake8_follows_calls_within_the_file_only(tmp_path: Path) -> None:
+def test_flake8_follows_calls_into_other_modules_like_the_command(tmp_path: Path) -> None:
     write(
         tmp_path,
         {
@@ -367,9 +369,12 @@ def test_flake8_follows_calls_within_the_file_only(tmp_path: Path) -> None:
     flake8 = [sys.executable, "-m", "flake8", "--isolated", "--select", "FAS300", "lib"]
     out = subprocess.run(flake8, cwd=tmp_path, capture_output=True, text=True)
     assert out.stdout.splitlines() == [
+        "lib/api.py:10:5: FAS300 blocking HTTP call requests.get() via fetch() in coroutine "
+        "'handler'; make fetch() async and use `await client.get(...)` on a shared httpx.AsyncClient "
+        "(fake_async_lint.client.AsyncHTTPClient), or `await asyncio.to_thread(fetch, ...)` where no native API exists",
         "lib/api.py:11:5: FAS300 blocking sleep time.sleep() via nap() in coroutine 'handler'; "
         "make nap() async and use `await asyncio.sleep(...)`, or `await asyncio.to_thread(nap, ...)` "
-        "where no native API exists"
+        "where no native API exists",
     ], out.stderr
-    # the standalone command follows the import too
+    # the standalone command gives the same
     assert [hit[:3] for hit in scan(tmp_path)] == [("lib/api.py", 10, 5), ("lib/api.py", 11, 5)]

@@ -31,8 +31,6 @@ TRANSPARENT_DECORATORS = frozenset(
     {
         "builtins.staticmethod",
         "builtins.classmethod",
-        "functools.lru_cache",
-        "functools.cache",
         "functools.wraps",
         "abc.abstractmethod",
         "typing.final",
@@ -41,6 +39,11 @@ TRANSPARENT_DECORATORS = frozenset(
         "typing_extensions.override",
     }
 )
+
+
+# Decorators that make a function do its work once per process (per arguments): what it
+# blocks on is a one-time cost, not a stall at every call, so no chain runs through it.
+MEMOISING_DECORATORS = frozenset({"functools.lru_cache", "functools.cache", "functools.cached_property"})
 
 
 @dataclass(frozen=True)
@@ -54,22 +57,43 @@ class Hop:
 
 @dataclass(frozen=True)
 class Chain:
-    """How a sync function reaches a blocking API: hops from it down to the API call."""
+    """How a sync function reaches a blocking API: its first hop, then the chain of the callee.
 
-    hops: tuple[Hop, ...]
+    Linked, not copied: every function's chain shares its tail with its callee's, so the
+    summaries of a module take memory linear in its functions whatever the depth limit."""
+
+    first: Hop
+    rest: Optional[Chain]
     row: ApiRow
+    depth: int = 1
+
+    @staticmethod
+    def direct(hop: Hop, row: ApiRow) -> Chain:
+        return Chain(hop, None, row, 1)
+
+    def then(self, hop: Hop) -> Chain:
+        """`hop` (a call of this chain's function) followed by this chain."""
+        return Chain(hop, self, self.row, self.depth + 1)
 
     @property
-    def depth(self) -> int:
-        return len(self.hops)
+    def hops(self) -> tuple[Hop, ...]:
+        out = []
+        link: Optional[Chain] = self
+        while link is not None:
+            out.append(link.first)
+            link = link.rest
+        return tuple(out)
 
     @property
     def api_call(self) -> ast.Call:
-        return self.hops[-1].call
+        link = self
+        while link.rest is not None:
+            link = link.rest
+        return link.first.call
 
     def names(self) -> list[str]:
         """`['load_user()', '_get_json()', 'requests.get()']` (the first is the helper itself)."""
-        out = [f"{display_name(self.hops[0].caller)}()"]
+        out = [f"{display_name(self.first.caller)}()"]
         out += [f"{display_name(h.callee)}()" for h in self.hops if h.callee is not None]
         out.append(f"{self.row.display}()")
         return out
@@ -101,6 +125,7 @@ class CallGraph:
         # per-function memos: rules and the project facts ask about the same functions
         self._callees: dict[FunctionInfo, list[tuple[ast.Call, FunctionInfo]]] = {}
         self._propagates: dict[FunctionInfo, bool] = {}
+        self._once: dict[FunctionInfo, frozenset[ast.Call]] = {}
 
     # -- resolution --------------------------------------------------------------
     def target(self, call: ast.Call) -> Optional[FunctionInfo]:
@@ -125,7 +150,10 @@ class CallGraph:
         found = self._callees.get(fn)
         if found is None:
             found = []
+            once = self.once(fn)
             for call in fn.calls:
+                if call in once:
+                    continue
                 g = self.target(call)
                 if g is not None and self.propagates(g):
                     found.append((call, g))
@@ -142,6 +170,14 @@ class CallGraph:
             )
             self._propagates[fn] = known
         return known
+
+    def once(self, fn: FunctionInfo) -> frozenset[ast.Call]:
+        """Calls `fn` makes at most once per process: under `if _X is None:` (or `if not _X:`) for a
+        global `_X` the block assigns (the load-once pattern)."""
+        found = self._once.get(fn)
+        if found is None:
+            found = self._once[fn] = _load_once_calls(fn)
+        return found
 
     # -- summaries -----------------------------------------------------------------
     def chain(self, fn: FunctionInfo) -> Optional[Chain]:
@@ -160,12 +196,12 @@ class CallGraph:
             return self.chain(fn)
         bc = self._direct(fn)
         if bc is not None:
-            return Chain((Hop(fn, bc.call, None),), bc.row)
+            return Chain.direct(Hop(fn, bc.call, None), bc.row)
         best: Optional[Chain] = None
         for call, g in self.callees(fn):
             sub = self.chain(g)
             if sub is not None and sub.depth < self.max_depth and (best is None or sub.depth + 1 < best.depth):
-                best = Chain((Hop(fn, call, g),) + sub.hops, sub.row)
+                best = sub.then(Hop(fn, call, g))
         return best
 
     def direct(self, fn: FunctionInfo) -> Optional[BlockingCall]:
@@ -173,8 +209,9 @@ class CallGraph:
         return self._direct(fn)
 
     def _direct(self, fn: FunctionInfo) -> Optional[BlockingCall]:
+        once = self.once(fn)
         for bc in self.model.blocking_calls_in(fn):
-            if self.accept is None or self.accept(bc):
+            if bc.call not in once and (self.accept is None or self.accept(bc)):
                 return bc
         return None
 
@@ -184,7 +221,7 @@ class CallGraph:
         for f in sync:
             bc = self._direct(f)
             if bc is not None:
-                chains[f] = Chain((Hop(f, bc.call, None),), bc.row)
+                chains[f] = Chain.direct(Hop(f, bc.call, None), bc.row)
         # reverse edges: callee -> [(caller, call)], in source order
         callers: dict[FunctionInfo, list[tuple[FunctionInfo, ast.Call]]] = {}
         for f in sync:
@@ -199,9 +236,9 @@ class CallGraph:
                 for f, call in callers.get(g, ()):
                     if f in chains:
                         continue
-                    candidate = Chain((Hop(f, call, g),) + chains[g].hops, chains[g].row)
+                    candidate = chains[g].then(Hop(f, call, g))
                     best = found.get(f)
-                    if best is None or _position(call) < _position(best.hops[0].call):
+                    if best is None or _position(call) < _position(best.first.call):
                         found[f] = candidate
             chains.update(found)
             frontier = sorted(found, key=lambda fn: _position(fn.node))
@@ -211,6 +248,58 @@ class CallGraph:
 def _propagates(fn: FunctionInfo) -> bool:
     """Calling it runs its body now: a sync, non-generator def (lambdas are hop arguments)."""
     return isinstance(fn.node, ast.FunctionDef) and not fn.is_generator
+
+
+def _load_once_calls(fn: FunctionInfo) -> frozenset[ast.Call]:
+    names = fn.scope.globals
+    if not names or isinstance(fn.node, ast.Lambda):
+        return frozenset()
+    calls: set[ast.Call] = set()
+    for node in _own_nodes(fn.node.body):
+        if isinstance(node, ast.If) and _unset_test(node.test, names) & _assigned(node.body):
+            calls.update(n for n in _own_nodes(node.body) if isinstance(n, ast.Call))
+    return frozenset(calls)
+
+
+def _unset_test(test: ast.expr, names: set[str]) -> set[str]:
+    """Globals the test checks for 'not loaded yet': `_X is None`, `not _X` (also inside `and`/`or`)."""
+    if isinstance(test, ast.BoolOp):
+        return set().union(*(_unset_test(v, names) for v in test.values))
+    if isinstance(test, ast.UnaryOp) and isinstance(test.op, ast.Not) and isinstance(test.operand, ast.Name):
+        return {test.operand.id} & names
+    if (
+        isinstance(test, ast.Compare)
+        and isinstance(test.left, ast.Name)
+        and len(test.ops) == 1
+        and isinstance(test.ops[0], (ast.Is, ast.Eq))
+        and isinstance(test.comparators[0], ast.Constant)
+        and test.comparators[0].value is None
+    ):
+        return {test.left.id} & names
+    return set()
+
+
+def _assigned(body: list[ast.stmt]) -> set[str]:
+    out: set[str] = set()
+    for node in _own_nodes(body):
+        targets: list[ast.expr] = []
+        if isinstance(node, ast.Assign):
+            targets = node.targets
+        elif isinstance(node, (ast.AnnAssign, ast.AugAssign, ast.NamedExpr)):
+            targets = [node.target]
+        out.update(t.id for t in targets if isinstance(t, ast.Name))
+    return out
+
+
+def _own_nodes(body: list[ast.stmt]) -> Iterable[ast.AST]:
+    """Every node of these statements, not descending into nested functions, lambdas or classes."""
+    todo: list[ast.AST] = list(reversed(body))
+    while todo:
+        node = todo.pop()
+        yield node
+        for child in ast.iter_child_nodes(node):
+            if not isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)):
+                todo.append(child)
 
 
 def _position(node: ast.AST) -> tuple[int, int]:

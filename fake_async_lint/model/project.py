@@ -1,4 +1,4 @@
-"""Many modules: module names from paths, per-file facts, and blocking chains across modules.
+"""Many modules: per-file facts, and blocking chains across modules.
 
 The per-file phase turns each module into compact, JSON-serialisable *facts*
 (`file_facts`): for every sync function that could block, its first accepted
@@ -6,20 +6,19 @@ catalog call and its calls (to local functions by index, to imported names by
 qualified name); for every call in a coroutine whose chain is not settled in
 the module, the call's position and target; the module's re-exports. The
 project phase (`Project`) resolves imported names from those facts alone, with
-no re-parsing, so facts can come from worker processes or a cache.
+no re-parsing, so facts can come from worker processes or the index's store.
 
-Module names follow Python's packages: a file's name is its stem (nothing for
-`__init__.py`) prefixed by every enclosing directory that has an `__init__.py`.
-So a `src/` layout names `src/app/repo.py` `app.repo` (`src/` is not a
-package), and a loose script is a top-level module. Two scanned files with the
-same module name make that name unknown (never a guess). Relative imports are
-resolved against the importing file's package; namespace packages (directories
-without `__init__.py`) are not followed.
+Module names and imports are the index's resolver's business (index/resolver.py):
+a file's name comes from the deepest source root holding it, an imported name is
+found through the same ordered roots whatever files were named, and a module that
+was not named is added on demand. Relative imports are resolved against the
+importing file's package.
 
-Files without `async` are not parsed by the per-file phase; they get a lazy
-fact. `Project.pending()` says which of them a chain actually reaches (demand
-from coroutine call sites, down to the depth limit); only those are analysed,
-by `file_facts` again, before linking.
+Files without `async`, and files reached but not named, start as lazy facts
+read from their bytes (imports; whether they may block). `Project.pending()` says
+which of them a chain actually reaches (demand from the checked files' coroutine
+call sites, down to the depth limit); only those are analysed, by `file_facts`
+again, before linking.
 """
 
 from __future__ import annotations
@@ -32,13 +31,16 @@ import re
 import sys
 from collections import deque
 from dataclasses import dataclass
-from typing import Any, Callable, Iterable, Iterator, Optional, Sequence, Union
+from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator, Optional, Sequence, Union
 
 from ..findings import ChainStep
 from .callgraph import CallGraph, display_name
 from .module import ModuleModel
 from .scopes import Bound, FunctionInfo
 from .values import ImportedObject, LocalClass, LocalFunction, LocalObject, Ref, RelativeRef, Value
+
+if TYPE_CHECKING:
+    from ..index.resolver import Resolver
 
 FACTS_VERSION = 2
 # how many re-exports (`from .repo import load_user` in __init__.py) a name may pass through
@@ -52,45 +54,6 @@ _STDLIB: frozenset[str] = frozenset(getattr(sys, "stdlib_module_names", ()))
 _NOT_OURS = frozenset({"builtins", "typing", "typing_extensions"})
 
 Target = Union[int, str]  # an index into the same file's functions, or an (encoded) imported name
-
-
-# ------------------------------------------------------------------ module names
-class ModuleNamer:
-    """Path -> (dotted module name, is a package), with one stat per directory."""
-
-    def __init__(self) -> None:
-        self._packages: dict[str, Optional[tuple[str, ...]]] = {}
-
-    def name(self, path: str) -> Optional[tuple[str, bool]]:
-        directory, base = os.path.split(os.path.abspath(path))
-        if not base.endswith(".py"):
-            return None
-        stem = base[:-3]
-        package = self._package(directory)
-        if package is None:
-            return None
-        if stem == "__init__":
-            return (".".join(package), True) if package else None
-        if not stem.isidentifier():
-            return None
-        return ".".join(package + (stem,)), False
-
-    def _package(self, directory: str) -> Optional[tuple[str, ...]]:
-        """The package a directory is (() when it is not one; None: not importable)."""
-        if directory in self._packages:
-            return self._packages[directory]
-        result: Optional[tuple[str, ...]] = ()
-        if os.path.isfile(os.path.join(directory, "__init__.py")):
-            parent, name = os.path.split(directory)
-            if not name.isidentifier():
-                result = None
-            elif parent == directory:
-                result = (name,)
-            else:
-                outer = self._package(parent)
-                result = None if outer is None else outer + (name,)
-        self._packages[directory] = result
-        return result
 
 
 # ------------------------------------------------------------------ files without coroutines
@@ -212,7 +175,10 @@ def file_facts(
             ]
         edges: list[tuple[Union[FunctionInfo, str], int, int]] = []
         local = dict(graph.callees(info))
+        once = graph.once(info)
         for call in info.calls:
+            if call in once:
+                continue
             callee: Union[FunctionInfo, str, None] = local.get(call)
             if callee is None:
                 callee = encode(model.callee(call), model)
@@ -437,52 +403,96 @@ class _Link:
 
 
 class Project:
-    """The scanned files' facts, with imported names resolved across them."""
+    """The checked files' facts, with imported names resolved through the index's resolver.
 
-    def __init__(self, results: Iterable[tuple[str, Optional[dict[str, Any]]]], max_depth: int) -> None:
+    Files the checked ones reach but that were not named are added on demand (`pending()` names
+    them); only call sites in the checked files (`reported`) are linked, so a file's findings do
+    not depend on which other files were named."""
+
+    def __init__(
+        self,
+        results: Iterable[tuple[str, Optional[dict[str, Any]]]],
+        max_depth: int,
+        resolver: "Resolver",
+        header: Optional[Callable[[str], Optional[dict[str, Any]]]] = None,
+    ) -> None:
         self.max_depth = max_depth
+        self.resolver = resolver
+        # `header(path)`: the lazy facts (imports, may it block) of a file not named, from its bytes;
+        # None: only the named files are linked (`follow-imports = none`)
+        self._header = header
         self.paths: list[str] = []
         self.facts: list[dict[str, Any]] = []  # the small headers; bodies decoded on first use
         self._bodies: dict[int, dict[str, Any]] = {}
         self.packages: list[Optional[tuple[str, ...]]] = []
-        self.modules: dict[str, int] = {}  # -1: two files claim the name
+        self.external: set[int] = set()  # files reached but not named: summaries, never reported
         self._by_path: dict[str, int] = {}
         self._fn_index: dict[int, dict[str, int]] = {}
-        namer = ModuleNamer()
         for path, facts in results:
             if not isinstance(facts, dict) or facts.get("v") != FACTS_VERSION:
                 continue
-            i = len(self.paths)
-            self.paths.append(path)
-            self.facts.append(facts)
-            self._by_path[path] = i
-            named = namer.name(path)
-            package: Optional[tuple[str, ...]] = None
-            if named is not None:
-                module, is_package = named
-                parts = tuple(module.split("."))
-                package = parts if is_package else parts[:-1]
-                self.modules[module] = -1 if module in self.modules else i
-            self.packages.append(package)
-        self._memo: dict[str, Union[Node, _Lazy, None]] = {}
+            self._add(path, facts)
+        self.reported = len(self.paths)
+        self._memo: dict[tuple[str, str], Union[Node, _Lazy, None]] = {}
+        self._files: dict[tuple[str, str], Optional[int]] = {}
         self._chains: Optional[dict[Node, _Link]] = None
         # demand (`pending`): best depth each function was reached at, calls waiting on lazy files
         self._reached: Optional[dict[Node, int]] = None
         self._waiting: list[tuple[int, Target, int]] = []
         self._asked: set[int] = set()
-        self._relevant: Optional[set[int]] = None
+        self._relevant: dict[int, bool] = {}
+
+    def _add(self, path: str, facts: dict[str, Any]) -> int:
+        i = len(self.paths)
+        self.paths.append(path)
+        self.facts.append(facts)
+        self._by_path[os.path.abspath(path)] = i
+        named = self.resolver.module_of(path)
+        package: Optional[tuple[str, ...]] = None
+        if named is not None:
+            module, is_package = named
+            parts = tuple(module.split(".")) if module else ()
+            package = parts if is_package else parts[:-1]
+        self.packages.append(package)
+        return i
 
     def update(self, path: str, facts: Optional[dict[str, Any]]) -> None:
         """A lazy file's facts, now that it was analysed (None: it could not be)."""
-        i = self._by_path.get(path)
+        i = self._by_path.get(os.path.abspath(path))
         if i is None:
             return
+        old = self.facts[i]
         ok = isinstance(facts, dict) and facts.get("v") == FACTS_VERSION and not facts.get("lazy")
-        self.facts[i] = facts if ok and facts is not None else {"v": FACTS_VERSION}
+        new = dict(facts) if ok and facts is not None else {"v": FACTS_VERSION}
+        for key in ("pb", "imp"):  # the header stays: relevance is judged from it in every mode
+            if key in old:
+                new[key] = old[key]
+        self.facts[i] = new
         self._fn_index.pop(i, None)
         self._bodies.pop(i, None)
         self._memo = {k: v for k, v in self._memo.items() if not isinstance(v, _Lazy)}
         self._chains = None
+
+    def _dir(self, file: int) -> str:
+        # a module's imports resolve alike from every file of its folder
+        return os.path.dirname(os.path.abspath(self.paths[file]))
+
+    def _module_file(self, module: str, importer: int) -> Optional[int]:
+        """The file (index) of `module` as imported from `importer`; a file not named is added, lazy."""
+        key = (module, self._dir(importer))
+        if key in self._files:
+            return self._files[key]
+        found = self.resolver.find(module, self.paths[importer])
+        i: Optional[int] = None
+        if found is not None:
+            i = self._by_path.get(os.path.abspath(found.path))
+            if i is None and self._header is not None:
+                header = self._header(found.path)
+                if header is not None:
+                    i = self._add(found.path, {**header, "v": FACTS_VERSION, "lazy": True})
+                    self.external.add(i)
+        self._files[key] = i
+        return i
 
     # -- resolution --------------------------------------------------------------
     def resolve(self, file: int, target: Target) -> Union[Node, _Lazy, None]:
@@ -492,7 +502,7 @@ class Project:
         if not isinstance(target, str):
             return None
         absolute = self._absolute(file, target)
-        return None if absolute is None else self._lookup(absolute, 0)
+        return None if absolute is None else self._lookup(absolute, file, 0)
 
     def _absolute(self, file: int, name: str) -> Optional[str]:
         if not name.startswith("."):
@@ -515,20 +525,20 @@ class Project:
             index = self._fn_index[file] = {q: j for q, j in counts.items() if j >= 0}
         return index
 
-    def _lookup(self, name: str, hops: int) -> Union[Node, _Lazy, None]:
-        if name in self._memo:
-            return self._memo[name]
-        self._memo[name] = None  # a re-export cycle ends here
+    def _lookup(self, name: str, importer: int, hops: int) -> Union[Node, _Lazy, None]:
+        key = (name, self._dir(importer))
+        if key in self._memo:
+            return self._memo[key]
+        self._memo[key] = None  # a re-export cycle ends here
         head, _, member = name.partition("().")
         parts = head.split(".")
         found: Union[Node, _Lazy, None] = None
         for k in range(len(parts) - 1, 0, -1):  # the longest module prefix, then names in it
-            file = self.modules.get(".".join(parts[:k]))
+            file = self._module_file(".".join(parts[:k]), importer)
             if file is not None:
-                if file >= 0:
-                    found = self._in_module(file, parts[k:], member, hops)
+                found = self._in_module(file, parts[k:], member, hops)
                 break
-        self._memo[name] = found
+        self._memo[key] = found
         return found
 
     def _in_module(self, file: int, rest: list[str], member: str, hops: int) -> Union[Node, _Lazy, None]:
@@ -556,13 +566,13 @@ class Project:
         alias = facts.get("alias", {}).get(rest[0])
         if alias is not None:
             absolute = self._absolute(file, alias)
-            return None if absolute is None else self._lookup(absolute + tail, hops + 1)
+            return None if absolute is None else self._lookup(absolute + tail, file, hops + 1)
         if rest[0] in facts.get("bound", ()):
             return None  # defined here, and not as anything that blocks
         for star in facts.get("star", ()):
             absolute = self._absolute(file, star)
             if absolute is not None:
-                found = self._lookup(f"{absolute}.{rest[0]}{tail}", hops + 1)
+                found = self._lookup(f"{absolute}.{rest[0]}{tail}", file, hops + 1)
                 if found is not None:
                     return found
         return None
@@ -571,7 +581,8 @@ class Project:
         return None if index is None else (file, index)
 
     def _sites(self) -> Iterable[tuple[int, list[Any]]]:
-        for file, facts in enumerate(self.facts):
+        """Coroutine call sites of the checked files (a file reached on demand is never reported)."""
+        for file, facts in enumerate(self.facts[: self.reported]):
             if facts.get("sites"):
                 yield from ((file, site) for site in self._body(file).get("sites", ()))
 
@@ -593,10 +604,10 @@ class Project:
 
     # -- demand: which lazy files a chain reaches ------------------------------------
     def pending(self) -> list[str]:
-        """Lazy files that coroutine call sites reach through sync calls within the depth limit,
-        and that may block (see `relevant`); each is asked for once. Incremental: after `update`,
-        only the calls that waited on the updated files are followed further."""
-        relevant = self.relevant()
+        """Lazy files (named without `async`, or reached but not named) that coroutine call sites of
+        the checked files reach through sync calls within the depth limit, and that may block (see
+        `relevant`); each is asked for once. Incremental: after `update`, only the calls that
+        waited on the updated files are followed further."""
         wanted: set[int] = set()
         todo: deque[tuple[int, Target, int]] = deque()
         if self._reached is None:
@@ -610,7 +621,7 @@ class Project:
             file, target, depth = todo.popleft()
             found = self.resolve(file, target)
             if isinstance(found, _Lazy):
-                if found.file in relevant:
+                if self.relevant(found.file):
                     self._waiting.append((file, target, depth))
                     if found.file not in self._asked:
                         wanted.add(found.file)
@@ -620,35 +631,33 @@ class Project:
         self._asked |= wanted
         return sorted(self.paths[i] for i in wanted)
 
-    def relevant(self) -> set[int]:
-        """Files whose functions may block: analysed ones with sync functions worth a fact, lazy ones
-        whose text imports a catalog module or calls open()/input(), and lazy ones importing either
-        (from the import lines their lazy facts list). A lazy file outside this set cannot make a
-        chain the analysis would prove, so it is never parsed."""
-        if self._relevant is not None:
-            return self._relevant
-        found: set[int] = set()
-        importers: dict[int, list[int]] = {}
-        for i, facts in enumerate(self.facts):
-            if not facts.get("lazy"):
-                if facts.get("fns"):
-                    found.add(i)
-                continue
-            if facts.get("pb", True):
-                found.add(i)
-            for name in imported_modules(str(facts.get("imp", ""))):
+    def relevant(self, file: int) -> bool:
+        """Whether a file's functions may block: some module in its import closure (itself
+        included) imports a catalog module or calls open()/input(), judged from every file's
+        header (its bytes), whether it was named, analysed or reached, so the answer is the same in
+        every mode. A file outside this set cannot make a chain the analysis would prove, so it is
+        never parsed."""
+        known = self._relevant.get(file)
+        if known is not None:
+            return known
+        seen = {file}
+        stack = [file]
+        while stack:
+            i = stack.pop()
+            if self._relevant.get(i) is False:
+                continue  # its whole closure is known not to block
+            if self._relevant.get(i) or self.facts[i].get("pb", True):
+                self._relevant[file] = True
+                return True
+            for name in imported_modules(str(self.facts[i].get("imp", ""))):
                 absolute = self._absolute(i, name)
-                j = self.modules.get(absolute) if absolute is not None else None
-                if j is not None and j >= 0 and j != i:
-                    importers.setdefault(j, []).append(i)
-        todo = list(found)
-        while todo:
-            for i in importers.get(todo.pop(), ()):
-                if i not in found:
-                    found.add(i)
-                    todo.append(i)
-        self._relevant = found
-        return found
+                j = self._module_file(absolute, i) if absolute is not None else None
+                if j is not None and j not in seen:
+                    seen.add(j)
+                    stack.append(j)
+        for i in seen:  # each one's closure is inside this one: none of them may block
+            self._relevant[i] = False
+        return False
 
     # -- chains ------------------------------------------------------------------------
     def chains(self) -> dict[Node, _Link]:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import ast
 import re
-from typing import Any, Iterable, Iterator, Optional, Sequence
+from typing import Any, Iterator, Optional, Sequence
 
 from ..catalog.loader import Catalog
 from ..findings import ChainStep, Finding
@@ -231,7 +231,7 @@ def check(model: ModuleModel, ctx: Context) -> Iterator[Finding]:
 
 def _finding(model: ModuleModel, ctx: Context, coroutine: str, call: ast.Call, chain: Chain) -> Finding:
     steps = [
-        ChainStep(display_name(chain.hops[0].caller), ctx.path, call.lineno, ctx.column(call.lineno, call.col_offset))
+        ChainStep(display_name(chain.first.caller), ctx.path, call.lineno, ctx.column(call.lineno, call.col_offset))
     ]
     for hop in chain.hops:
         name = display_name(hop.callee) if hop.callee is not None else chain.row.display
@@ -274,18 +274,9 @@ def _blocking_builtins(catalog: Catalog) -> tuple[str, ...]:
 _BUILTINS: dict[int, tuple[Catalog, tuple[str, ...]]] = {}
 
 
-def project_findings(
-    results: Iterable[tuple[str, Optional[dict[str, Any]]]],
-    catalog: Catalog,
-    max_depth: int,
-) -> list[Finding]:
-    """FAS300 for coroutine calls whose chains cross modules, from the files' facts alone."""
-    return [_linked_finding(site, catalog) for site in Project(results, max_depth).linked_sites()]
-
-
-def project_of(results: Iterable[tuple[str, Optional[dict[str, Any]]]], max_depth: int) -> Project:
-    """The project over the files' facts: `pending()` names the lazy files a chain needs."""
-    return Project(results, max_depth)
+def linked_findings(project: Project, catalog: Catalog) -> list[Finding]:
+    """FAS300 for coroutine calls of the checked files whose chains cross modules, from facts alone."""
+    return [_linked_finding(site, catalog) for site in project.linked_sites()]
 
 
 def _linked_finding(site: LinkedSite, catalog: Catalog) -> Finding:

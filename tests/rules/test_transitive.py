@@ -339,9 +339,9 @@ def test_not_reported(title: str, source: str) -> None:
 
 def test_transparent_decorators_are_followed() -> None:
     src = """\
-    import functools, time
+    import abc, functools, time
 
-    @functools.lru_cache(maxsize=None)
+    @abc.abstractmethod
     def settle():
         time.sleep(1)
 
@@ -349,6 +349,66 @@ def test_transparent_decorators_are_followed() -> None:
         settle()
     """
     assert hits(src) == [(8, 5, "settle() -> time.sleep()")]
+
+
+@pytest.mark.parametrize(
+    "decorator", ["@functools.lru_cache(maxsize=None)", "@functools.cache", "@functools.lru_cache", "@cache"]
+)
+def test_memoised_helpers_block_once_so_no_chain_runs_through_them(decorator: str) -> None:
+    src = f"""\
+    import functools, time
+    from functools import cache
+
+    {decorator}
+    def settle():
+        time.sleep(1)
+
+    def outer():
+        return settle()
+
+    async def handler():
+        settle()
+        outer()
+    """
+    assert hits(src) == []
+
+
+def test_load_once_global_is_not_a_chain_but_other_calls_still_are() -> None:
+    src = """\
+    import json, time
+
+    _CONFIG = None
+
+    def config():
+        global _CONFIG
+        if _CONFIG is None:
+            with open("config.json") as f:
+                _CONFIG = json.load(f)
+        return _CONFIG
+
+    def config_then_nap():
+        global _CONFIG
+        if not _CONFIG:
+            _CONFIG = load()
+        time.sleep(1)
+
+    def load():
+        with open("x") as f:
+            return f.read()
+
+    def not_once():
+        global _CONFIG
+        if _CONFIG is None:
+            print("no config")
+        with open("y") as f:
+            return f.read()
+
+    async def handler():
+        config()
+        config_then_nap()
+        not_once()
+    """
+    assert hits(src) == [(31, 5, "config_then_nap() -> time.sleep()"), (32, 5, "not_once() -> open()")]
 
 
 def test_nested_def_called_by_the_coroutine() -> None:

@@ -1,0 +1,208 @@
+"""Per-module summaries on demand, and the project phase that links them.
+
+A module's *summary* is its facts (model/project.py): which sync functions block and through
+what calls, its classes, re-exports and coroutine call sites. Summaries of modules that were not
+named are computed only when a checked file's chain reaches them, then kept in the store by
+content, so the next file, the next run, flake8's workers and the language server reuse them.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Callable, Optional, Sequence
+
+from ..config import Settings
+from ..model.module import ModuleModel
+from ..model.project import FACTS_VERSION, Project
+from ..source import SourceError, decode, parse
+from .resolver import Resolver, default_source_roots, project_root
+from .store import Store, default_store_dir, key_of, tool_fingerprint
+
+if TYPE_CHECKING:
+    from ..catalog.loader import Catalog
+    from ..engine import FileResult
+    from ..findings import Finding
+
+# a batch analyser for files a chain needs (the runner's worker processes in a scan)
+Batch = Callable[[list[str]], list["FileResult"]]
+FOLLOW = ("all", "project", "none")
+
+
+def summarise(data: bytes, path: str, settings: Settings, catalog: Catalog) -> Optional[dict[str, Any]]:
+    """A module's full facts plus its header, from its bytes (None: it cannot be analysed)."""
+    from ..engine import module_context
+    from ..rules import transitive
+
+    try:
+        text = decode(data)
+        tree = parse(text, path)
+        model = ModuleModel(tree, catalog, path)
+        facts = transitive.facts(model, module_context(model, text, settings))
+    except (SourceError, RecursionError):
+        return None
+    except Exception:  # a bug of ours: the chains through this file are missed, nothing else
+        return None
+    facts.update(header_of(data, catalog))
+    return facts
+
+
+def header_of(data: bytes, catalog: Catalog) -> dict[str, Any]:
+    """What the project phase needs before deciding to analyse a module: its imports and whether it
+    may block by itself (from the bytes, no parsing)."""
+    from ..rules import transitive
+
+    lazy = transitive.lazy_facts(data, catalog)
+    return {"pb": lazy["pb"], "imp": lazy["imp"]}
+
+
+class Index:
+    """Everything outside the current file for one run: the resolver, the store, and linking."""
+
+    def __init__(self, settings: Settings, catalog: Catalog, resolver: Resolver, store: Store, follow: str) -> None:
+        self.settings = settings
+        self.catalog = catalog
+        self.resolver = resolver
+        self.store = store
+        self.follow = follow
+        self._settings_key = key_of(tool_fingerprint(), json.dumps(settings.analysis_key(), sort_keys=True))
+        self._headers: dict[str, Optional[dict[str, Any]]] = {}
+        self.analysed: dict[str, bool] = {}  # module files summarised this run -> found in the store
+
+    # -- what other modules say ------------------------------------------------------
+    def header(self, path: str) -> Optional[dict[str, Any]]:
+        """The lazy facts of a module that was not named (None: unreadable)."""
+        full = os.path.abspath(path)
+        if full not in self._headers:
+            try:
+                with open(full, "rb") as f:
+                    data = f.read()
+            except OSError:
+                self._headers[full] = None
+            else:
+                self._headers[full] = header_of(data, self.catalog)
+        return self._headers[full]
+
+    def summaries(self, paths: Sequence[str], batch: Optional[Batch] = None) -> dict[str, Optional[dict[str, Any]]]:
+        """Each module's summary, from the store by content, else computed (by `batch` when given) and stored."""
+        out: dict[str, Optional[dict[str, Any]]] = {}
+        missing: dict[str, tuple[str, bytes]] = {}
+        for path in paths:
+            try:
+                with open(path, "rb") as f:
+                    data = f.read()
+            except OSError:
+                out[path] = None
+                continue
+            key = key_of(self._settings_key, _digest(data))
+            stored = self.store.get(key)
+            if isinstance(stored, dict) and stored.get("v") == FACTS_VERSION:
+                out[path] = stored
+                self.analysed[path] = True
+            else:
+                missing[path] = (key, data)
+        if missing and batch is not None:
+            computed = {r.path: r.facts for r in batch(list(missing))}
+        else:
+            computed = {p: summarise(d, p, self.settings, self.catalog) for p, (_, d) in missing.items()}
+        for path, (key, data) in missing.items():
+            facts = computed.get(path)
+            if facts is not None and "pb" not in facts:
+                facts = {**facts, **header_of(data, self.catalog)}
+            out[path] = facts
+            self.analysed[path] = False
+            if facts is not None:
+                self.store.put(key, facts)
+        return out
+
+    # -- the project phase ---------------------------------------------------------------
+    def project(self, results: Sequence[FileResult]) -> Project:
+        header = None if self.follow == "none" else self.header
+        return Project(((r.path, r.facts) for r in results), self.settings.max_depth, self.resolver, header)
+
+    def complete(self, results: list[FileResult], batch: Optional[Batch] = None) -> tuple[list[FileResult], Project]:
+        """Analyse, pass after pass, the lazy modules a checked file's chain reaches: named files without
+        `async` (their richer result replaces the lazy one) and modules reached on demand."""
+        from ..engine import FileResult
+
+        results = list(results)
+        position = {os.path.abspath(r.path): i for i, r in enumerate(results)}
+        project = self.project(results)
+        while True:
+            more = project.pending()
+            if not more:
+                return results, project
+            for path, facts in self.summaries(more, batch).items():
+                i = position.get(os.path.abspath(path))
+                if i is not None and facts is not None:
+                    results[i] = FileResult(results[i].path, results[i].findings, facts)
+                project.update(path, facts)
+
+    def link(self, results: list[FileResult], batch: Optional[Batch] = None) -> Linked:
+        """FAS300 (and the cross-module hop findings) for the checked files, from their facts and the
+        summaries of every module their chains reach."""
+        from ..rules import transitive
+
+        results, project = self.complete(results, batch)
+        findings = transitive.linked_findings(project, self.catalog)
+        consulted = sorted(project.paths[i] for i in project.external)
+        return Linked(results, findings, consulted)
+
+
+@dataclass
+class Linked:
+    """What the project phase gives back: the checked files' results (lazy ones completed), the
+    findings only the project can settle, and the files it read that were not named."""
+
+    results: list[FileResult]
+    findings: list[Finding]
+    consulted: list[str]
+
+
+def _digest(data: bytes) -> str:
+    import hashlib
+
+    return hashlib.blake2b(data, digest_size=16).hexdigest()
+
+
+def source_roots(settings: Settings, anchor: str) -> list[str]:
+    """The project's source roots: `src` from the config (relative to it), else the project root and its src/."""
+    configured = getattr(settings, "src", ())
+    if configured:
+        base = settings.root or os.getcwd()
+        return [os.path.join(base, r) for r in configured]
+    return default_source_roots(project_root(anchor))
+
+
+def library_roots(settings: Settings, anchor: str) -> list[str]:
+    """The target environment's library roots (site-packages), for `follow-imports = all`."""
+    try:
+        from .environment import find_environment  # type: ignore[import-not-found,unused-ignore]
+    except ImportError:
+        return []
+    env = find_environment(getattr(settings, "python", None), project_root(anchor))
+    return list(env.library_roots)
+
+
+_STORES: dict[str, Store] = {}
+
+
+def shared_store(directory: Optional[str] = None) -> Store:
+    """One store per directory per process: its memory layer serves every index of the process (the
+    language server, flake8's files); entries are keyed by content, so they never go stale."""
+    path = directory or str(default_store_dir())
+    found = _STORES.get(path)
+    if found is None:
+        found = _STORES[path] = Store(Path(path))
+    return found
+
+
+def index_for(settings: Settings, catalog: Catalog, anchor: str, store: Optional[Store] = None) -> Index:
+    """A fresh index of the project holding `anchor` (a checked path): the file system is read anew
+    (files come and go between an editor's checks); summaries come from the shared store."""
+    follow = getattr(settings, "follow_imports", "all")
+    roots = source_roots(settings, anchor)
+    libs = library_roots(settings, anchor) if follow == "all" else []
+    return Index(settings, catalog, Resolver(roots, libs), store or shared_store(), follow)

@@ -1,0 +1,186 @@
+"""The project, not the file list, is the unit of analysis: every front end gives a file the same findings.
+
+One multi-module project (a src/ layout, absolute and relative imports, a helper class made in
+another module, memoised helpers as negatives) is checked whole, file by file, through stdin, through
+the Python API and through real flake8 one file at a time; each file's findings must be identical.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from fake_async_lint.config import Settings
+from fake_async_lint.engine import check_paths, check_source
+from fake_async_lint.stdin import check_stdin
+
+SETTINGS = Settings()
+
+PROJECT = {
+    "pyproject.toml": "[project]\nname = 'shop'\n",
+    "src/shop/__init__.py": "",
+    "src/shop/services.py": (
+        "import requests\n\n\ndef charge_card(card):\n    return requests.post('https://pay.example.com', json=card)\n"
+    ),
+    "src/shop/repo.py": (
+        "import sqlite3\n"
+        "\n"
+        "\n"
+        "class Repo:\n"
+        "    def __init__(self):\n"
+        "        self.path = 'shop.db'\n"
+        "\n"
+        "    def load(self, key):\n"
+        "        return sqlite3.connect(self.path).execute('select 1').fetchall()\n"
+    ),
+    "src/shop/util.py": (
+        "import functools\n"
+        "import json\n"
+        "\n"
+        "_CONFIG = None\n"
+        "\n"
+        "\n"
+        "@functools.cache\n"
+        "def settings():\n"
+        "    with open('settings.json') as f:\n"
+        "        return json.load(f)\n"
+        "\n"
+        "\n"
+        "def config():\n"
+        "    global _CONFIG\n"
+        "    if _CONFIG is None:\n"
+        "        with open('config.json') as f:\n"
+        "            _CONFIG = json.load(f)\n"
+        "    return _CONFIG\n"
+        "\n"
+        "\n"
+        "def dump(data):\n"
+        "    with open('dump.json', 'w') as f:\n"
+        "        json.dump(data, f)\n"
+    ),
+    "src/shop/routes.py": (
+        "from shop import util\n"
+        "from shop.repo import Repo\n"
+        "\n"
+        "from .services import charge_card\n"
+        "\n"
+        "\n"
+        "async def pay(card):\n"
+        "    return charge_card(card)\n"
+        "\n"
+        "\n"
+        "async def item(key):\n"
+        "    return Repo().load(key)\n"
+        "\n"
+        "\n"
+        "async def cached():\n"
+        "    return util.settings(), util.config()\n"
+        "\n"
+        "\n"
+        "async def save(data):\n"
+        "    util.dump(data)\n"
+    ),
+}
+
+# (file, line, col, code, the chain's last step)
+EXPECTED = {
+    "src/shop/routes.py": [
+        (8, 12, "FAS300", "requests.post"),
+        (12, 12, "FAS300", "sqlite3.Cursor.fetchall"),
+        (20, 5, "FAS300", "open"),
+    ],
+}
+
+
+@pytest.fixture()
+def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    for name, text in PROJECT.items():
+        path = tmp_path / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    return tmp_path
+
+
+def _shape(findings: list) -> list[tuple[int, int, str, str]]:  # type: ignore[type-arg]
+    return [(f.line, f.col, f.code, f.chain[-1].name if f.chain else "") for f in findings]
+
+
+def _expected(name: str) -> list[tuple[int, int, str, str]]:
+    return EXPECTED.get(name, [])
+
+
+def test_whole_project(project: Path) -> None:
+    report = check_paths(["."], SETTINGS)
+    by_file: dict[str, list] = {}  # type: ignore[type-arg]
+    for f in report.findings:
+        by_file.setdefault(Path(f.path).as_posix().removeprefix("./"), []).append(f)
+    assert {k: _shape(v) for k, v in by_file.items()} == EXPECTED
+
+
+@pytest.mark.parametrize("name", [n for n in PROJECT if n.endswith(".py")])
+def test_file_by_file(project: Path, name: str) -> None:
+    assert _shape(check_paths([name], SETTINGS).findings) == _expected(name)
+
+
+@pytest.mark.parametrize("name", [n for n in PROJECT if n.endswith(".py")])
+def test_stdin_and_api(project: Path, name: str) -> None:
+    data = (project / name).read_bytes()
+    assert _shape(check_stdin(data, name, SETTINGS).findings) == _expected(name)
+    assert _shape(check_source(data, name, SETTINGS)) == _expected(name)
+
+
+def test_chain_steps_name_their_files(project: Path) -> None:
+    [pay, item, save] = check_paths(["src/shop/routes.py"], SETTINGS).findings
+    assert [(Path(s.path).name, s.line, s.name) for s in pay.chain] == [
+        ("routes.py", 8, "charge_card"),
+        ("services.py", 5, "requests.post"),
+    ]
+    assert [(Path(s.path).name, s.line, s.name) for s in item.chain] == [
+        ("routes.py", 12, "Repo.load"),
+        ("repo.py", 9, "sqlite3.Cursor.fetchall"),
+    ]
+    assert [(Path(s.path).name, s.line, s.name) for s in save.chain] == [
+        ("routes.py", 20, "dump"),
+        ("util.py", 22, "open"),
+    ]
+
+
+@pytest.mark.parametrize("name", [n for n in PROJECT if n.endswith(".py")])
+def test_flake8_one_file_at_a_time(project: Path, name: str) -> None:
+    out = subprocess.run(
+        [sys.executable, "-m", "flake8", "--select", "FAS", name],
+        cwd=project,
+        capture_output=True,
+        text=True,
+    )
+    assert "Traceback" not in out.stderr, out.stderr
+    got = []
+    for line in out.stdout.splitlines():
+        _, row, col, rest = line.split(":", 3)
+        got.append((int(row), int(col), rest.split()[0]))
+    assert got == [(line, col, code) for line, col, code, _ in _expected(name)]
+
+
+def test_editing_a_helper_changes_a_file_not_edited(project: Path) -> None:
+    assert len(check_paths(["src/shop/routes.py"], SETTINGS).findings) == 3
+    (project / "src/shop/services.py").write_text("def charge_card(card):\n    return card\n", encoding="utf-8")
+    assert _shape(check_paths(["src/shop/routes.py"], SETTINGS).findings) == [
+        (12, 12, "FAS300", "sqlite3.Cursor.fetchall"),
+        (20, 5, "FAS300", "open"),
+    ]
+    (project / "src/shop/repo.py").unlink()
+    assert _shape(check_paths(["src/shop/routes.py"], SETTINGS).findings) == [(20, 5, "FAS300", "open")]
+
+
+def test_follow_imports_none_links_only_named_files(project: Path) -> None:
+    import dataclasses
+
+    if not any(f.name == "follow_imports" for f in dataclasses.fields(Settings)):
+        pytest.skip("follow-imports is not a setting yet")
+    none = dataclasses.replace(SETTINGS, follow_imports="none")  # type: ignore[call-arg]
+    assert check_paths(["src/shop/routes.py"], none).findings == []
+    assert len(check_paths(["src/shop"], none).findings) == 3
