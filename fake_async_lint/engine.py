@@ -151,8 +151,8 @@ def _lazy(facts: Optional[dict[str, object]], data: bytes, settings: Settings) -
 
 
 def wants_facts(settings: Settings) -> bool:
-    """Whether the per-file phase exports facts for the project phase."""
-    return settings.selection.enabled(transitive.CODE)
+    """Whether the per-file phase exports facts for the project phase (chains of FAS300, hops of FAS200)."""
+    return settings.selection.enabled(transitive.CODE) or settings.selection.enabled("FAS200")
 
 
 def helper_facts(source: str | bytes, path: str, settings: Settings = DEFAULT_SETTINGS) -> Optional[dict[str, object]]:
@@ -243,7 +243,9 @@ def link(results: list[FileResult], settings: Settings, *, jobs: int = 1, anchor
         return Linked(results, [], [])
     where = anchor or (results[0].path if results else ".")
     index = index_for(settings, catalog_for(settings), where)
-    return index.link(results, _analyse_helpers(settings, jobs) if jobs > 1 else None)
+    done = index.link(results, _analyse_helpers(settings, jobs) if jobs > 1 else None)
+    done.findings = [f for f in done.findings if settings.selection.enabled(f.code)]
+    return done
 
 
 def _analyse_helpers(settings: Settings, jobs: int) -> Callable[[list[str]], list[FileResult]]:

@@ -294,8 +294,8 @@ def test_files_without_async_are_parsed_only_when_a_chain_needs_them(tmp_path: P
     paths = sorted(str(p) for p in tmp_path.rglob("*.py"))
     first = [analyse_file(p, SETTINGS) for p in paths]
     by_name = {Path(r.path).name: r for r in first}
-    assert by_name["used.py"].facts == {"v": 2, "lazy": True, "pb": True, "imp": ""}
-    assert by_name["broken.py"].facts == {"v": 2, "lazy": True, "pb": False, "imp": ""}
+    assert by_name["used.py"].facts == {"v": 3, "lazy": True, "pb": True, "imp": ""}
+    assert by_name["broken.py"].facts == {"v": 3, "lazy": True, "pb": False, "imp": ""}
     assert by_name["main.py"].facts is not None and by_name["main.py"].facts["sites"] == 2
     linked = link(first, SETTINGS)
     done = {Path(r.path).name: r for r in linked.results}
@@ -317,9 +317,9 @@ def test_link_works_from_json_facts_alone(tmp_path: Path) -> None:
     assert len(link(restored, SETTINGS).findings) == 11
 
 
-def test_fas300_ignored_means_no_facts_and_no_link(tmp_path: Path) -> None:
+def test_fas300_and_fas200_ignored_means_no_facts_and_no_link(tmp_path: Path) -> None:
     write(tmp_path, TREE)
-    settings = Settings(ignore=("FAS300",))
+    settings = Settings(ignore=("FAS300", "FAS200"))
     results = [analyse_file(str(p), settings) for p in sorted(tmp_path.rglob("*.py"))]
     assert all(r.facts is None for r in results)
     assert link(results, settings).findings == []

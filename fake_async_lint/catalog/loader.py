@@ -347,6 +347,7 @@ class LoopRow:
     say: str
     fix: str | None = None
     display: str = ""
+    runs: bool = False  # runs a loop then and there (asyncio.run, run_until_complete)
 
     @property
     def shown(self) -> str:
@@ -366,6 +367,8 @@ class HopTables:
     loops: Mapping[str, LoopRow] = field(default_factory=dict)
     loop_methods: Mapping[str, LoopRow] = field(default_factory=dict)
     runtime: frozenset[str] = frozenset()
+    loop_probes: frozenset[str] = frozenset()
+    loop_probe_methods: frozenset[str] = frozenset()
     plain_decorators: frozenset[str] = frozenset()
     plain_bases: frozenset[str] = frozenset()
 
@@ -430,7 +433,14 @@ def _loop_row(name: str, r: Mapping[str, Any]) -> LoopRow:
         raise CatalogError(f"{name}: `code` must be one of {', '.join(LOOP_CODES)}")
     if not isinstance(r.get("say"), str):
         raise CatalogError(f"{name}: `say` must be a string")
-    return LoopRow(name=name, code=r["code"], say=r["say"], fix=r.get("fix"), display=str(r.get("display", "")))
+    return LoopRow(
+        name=name,
+        code=r["code"],
+        say=r["say"],
+        fix=r.get("fix"),
+        display=str(r.get("display", "")),
+        runs=r.get("runs") is True,
+    )
 
 
 def _hop_tables(data: Mapping[str, Any]) -> HopTables:
@@ -449,6 +459,8 @@ def _hop_tables(data: Mapping[str, Any]) -> HopTables:
         loops={n: _loop_row(n, r) for n, r in data.get("loop", {}).items()},
         loop_methods={n: _loop_row(n, r) for n, r in data.get("loop_method", {}).items()},
         runtime=frozenset(only.get("runtime", ())),
+        loop_probes=frozenset(data.get("loop_probe", {}).get("names", ())),
+        loop_probe_methods=frozenset(data.get("loop_probe", {}).get("methods", ())),
         plain_decorators=frozenset(only.get("plain_decorators", ())),
         plain_bases=frozenset(only.get("plain_bases", ())),
     )

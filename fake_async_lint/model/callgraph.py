@@ -107,6 +107,8 @@ def display_name(fn: FunctionInfo) -> str:
 
 
 Accept = Callable[[BlockingCall], bool]
+# what counts as the end of a chain in a function's own body (default: the catalog's blocking calls)
+Direct = Callable[[FunctionInfo], Iterable[BlockingCall]]
 
 
 class CallGraph:
@@ -117,8 +119,10 @@ class CallGraph:
         model: ModuleModel,
         max_depth: int = DEFAULT_MAX_DEPTH,
         accept: Optional[Accept] = None,
+        direct: Optional[Direct] = None,
     ) -> None:
         self.model = model
+        self._calls: Direct = direct if direct is not None else model.blocking_calls_in
         self.max_depth = max_depth
         self.accept = accept
         self._chains: Optional[dict[FunctionInfo, Chain]] = None
@@ -208,12 +212,15 @@ class CallGraph:
         """The first catalog blocking call in `fn`'s own body that `accept` lets through."""
         return self._direct(fn)
 
-    def _direct(self, fn: FunctionInfo) -> Optional[BlockingCall]:
+    def accepted(self, fn: FunctionInfo) -> Iterable[BlockingCall]:
+        """Every catalog blocking call in `fn`'s own body that `accept` lets through, in order."""
         once = self.once(fn)
-        for bc in self.model.blocking_calls_in(fn):
+        for bc in self._calls(fn):
             if bc.call not in once and (self.accept is None or self.accept(bc)):
-                return bc
-        return None
+                yield bc
+
+    def _direct(self, fn: FunctionInfo) -> Optional[BlockingCall]:
+        return next(iter(self.accepted(fn)), None)
 
     def _compute(self) -> dict[FunctionInfo, Chain]:
         chains: dict[FunctionInfo, Chain] = {}

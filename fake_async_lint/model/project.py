@@ -35,14 +35,15 @@ from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator, Optional, S
 
 from ..findings import ChainStep
 from .callgraph import CallGraph, display_name
-from .module import ModuleModel
+from ..catalog.loader import ApiRow
+from .module import BlockingCall, ModuleModel
 from .scopes import Bound, FunctionInfo
 from .values import ImportedObject, LocalClass, LocalFunction, LocalObject, Ref, RelativeRef, Value
 
 if TYPE_CHECKING:
     from ..index.resolver import Resolver
 
-FACTS_VERSION = 2
+FACTS_VERSION = 3
 # how many re-exports (`from .repo import load_user` in __init__.py) a name may pass through
 MAX_REEXPORTS = 8
 # the text of a call's callee shown in advice (`asyncio.to_thread(self.repo.load, ...)`)
@@ -139,6 +140,14 @@ class _Fn:
     info: FunctionInfo
     direct: Optional[list[Any]]
     edges: list[tuple[Union[FunctionInfo, str], int, int]]
+    # the first call whose API has a native async form (what makes a thread hop over it FAS200)
+    native: Optional[list[Any]] = None
+
+
+def _direct_entry(bc: BlockingCall, column: Callable[[int, int], int]) -> list[Any]:
+    row = bc.row
+    method = row.method or row.name.rsplit(".", 1)[-1]
+    return [bc.call.lineno, column(bc.call.lineno, bc.call.col_offset), row.display, row.code, row.use, method]
 
 
 def file_facts(
@@ -148,6 +157,9 @@ def file_facts(
     column: Callable[[int, int], int],
     site_silenced: Callable[[int], bool],
     library: str,
+    native_api: Callable[[ApiRow], bool] = lambda row: True,
+    hops: Optional[dict[str, Any]] = None,
+    site_args: Callable[[ast.Call], Optional[list[Any]]] = lambda call: None,
 ) -> dict[str, Any]:
     """What other modules need to know about this one, and what this one needs from them.
 
@@ -161,18 +173,11 @@ def file_facts(
         if not graph.propagates(info):
             continue
         bc = graph.direct(info)
-        direct = None
+        direct = _direct_entry(bc, column) if bc is not None else None
+        native = None
         if bc is not None:
-            row = bc.row
-            method = row.method or row.name.rsplit(".", 1)[-1]
-            direct = [
-                bc.call.lineno,
-                column(bc.call.lineno, bc.call.col_offset),
-                row.display,
-                row.code,
-                row.use,
-                method,
-            ]
+            nb = bc if native_api(bc.row) else next((b for b in graph.accepted(info) if native_api(b.row)), None)
+            native = _direct_entry(nb, column) if nb is not None else None
         edges: list[tuple[Union[FunctionInfo, str], int, int]] = []
         local = dict(graph.callees(info))
         once = graph.once(info)
@@ -184,7 +189,7 @@ def file_facts(
                 callee = encode(model.callee(call), model)
             if callee is not None:
                 edges.append((callee, call.lineno, column(call.lineno, call.col_offset)))
-        fns[info] = _Fn(info, direct, edges)
+        fns[info] = _Fn(info, direct, edges, native)
 
     exported = _can_block(fns)
     order = [f for f in model.functions if f in exported]
@@ -198,12 +203,16 @@ def file_facts(
                 edges_out.append([callee, line, col])
             elif callee in index:
                 edges_out.append([index[callee], line, col])
-        out_fns.append([f.qualname, display_name(f), entry.direct, edges_out])
+        out_fns.append([f.qualname, display_name(f), entry.direct, edges_out, entry.native])
 
     sites: list[list[Any]] = []
+    wrappers = (hops or {}).get("hopfns", {})
     for co in model.coroutines:
         for call in co.calls:
             target = _site_target(model, graph, call, index)
+            if target is None:  # a call of this module's own hop wrapper: the project judges its argument
+                fn = graph.function_for(model.callee(call))
+                target = "@" + fn.qualname if fn is not None and fn.qualname in wrappers else None
             if target is None or site_silenced(call.lineno):
                 continue
             end_line = getattr(call, "end_lineno", None) or call.lineno
@@ -219,6 +228,10 @@ def file_facts(
                     callee_text(call, None),
                 ]
             )
+            if not isinstance(target, int):
+                args = site_args(call)
+                if args is not None:
+                    sites[-1].append(args)
 
     data: dict[str, Any] = {}
     if out_fns:
@@ -228,6 +241,8 @@ def file_facts(
         data["cls"] = classes
     if sites:
         data["sites"] = sites
+    if hops:
+        data.update(hops)
     aliases, stars, bound = _exports(model)
     if aliases:
         data["alias"] = aliases
@@ -392,6 +407,20 @@ class LinkedSite:
     code: str
     use: str
     method: str
+    rule: str = "FAS300"  # FAS200: a thread hop whose callable blocks in another module
+    hop: str = ""  # the hop API as shown (FAS200)
+
+
+@dataclass(frozen=True)
+class _HopFn:
+    """A function (or a name bound to a hop API) that runs its `param`-th argument in a thread."""
+
+    file: int
+    param: int
+    name: str
+
+
+Resolved = Union[Node, _Lazy, _HopFn, None]
 
 
 @dataclass(frozen=True)
@@ -433,9 +462,9 @@ class Project:
                 continue
             self._add(path, facts)
         self.reported = len(self.paths)
-        self._memo: dict[tuple[str, str], Union[Node, _Lazy, None]] = {}
+        self._memo: dict[tuple[str, str], Resolved] = {}
         self._files: dict[tuple[str, str], Optional[int]] = {}
-        self._chains: Optional[dict[Node, _Link]] = None
+        self._chains: Optional[dict[bool, dict[Node, _Link]]] = None
         # demand (`pending`): best depth each function was reached at, calls waiting on lazy files
         self._reached: Optional[dict[Node, int]] = None
         self._waiting: list[tuple[int, Target, int]] = []
@@ -495,12 +524,14 @@ class Project:
         return i
 
     # -- resolution --------------------------------------------------------------
-    def resolve(self, file: int, target: Target) -> Union[Node, _Lazy, None]:
+    def resolve(self, file: int, target: Target) -> Resolved:
         """The function a call in `file` runs (a lazy file: not analysed yet; None: not ours)."""
         if isinstance(target, int):
             return (file, target) if 0 <= target < len(self._body(file).get("fns", ())) else None
         if not isinstance(target, str):
             return None
+        if target.startswith("@"):  # a function of the same file
+            return self._in_module(file, target[1:].split("."), "", MAX_REEXPORTS)
         absolute = self._absolute(file, target)
         return None if absolute is None else self._lookup(absolute, file, 0)
 
@@ -525,14 +556,14 @@ class Project:
             index = self._fn_index[file] = {q: j for q, j in counts.items() if j >= 0}
         return index
 
-    def _lookup(self, name: str, importer: int, hops: int) -> Union[Node, _Lazy, None]:
+    def _lookup(self, name: str, importer: int, hops: int) -> Resolved:
         key = (name, self._dir(importer))
         if key in self._memo:
             return self._memo[key]
         self._memo[key] = None  # a re-export cycle ends here
         head, _, member = name.partition("().")
         parts = head.split(".")
-        found: Union[Node, _Lazy, None] = None
+        found: Resolved = None
         for k in range(len(parts) - 1, 0, -1):  # the longest module prefix, then names in it
             file = self._module_file(".".join(parts[:k]), importer)
             if file is not None:
@@ -541,11 +572,15 @@ class Project:
         self._memo[key] = found
         return found
 
-    def _in_module(self, file: int, rest: list[str], member: str, hops: int) -> Union[Node, _Lazy, None]:
+    def _in_module(self, file: int, rest: list[str], member: str, hops: int) -> Resolved:
         if self.facts[file].get("lazy"):
             return _Lazy(file)
         facts = self._body(file)
         qualname = ".".join(rest)
+        if not member:
+            hop = facts.get("hopfns", {}).get(qualname) or facts.get("hopalias", {}).get(qualname)
+            if hop is not None:
+                return _HopFn(file, hop[0], hop[1])
         classes: dict[str, dict[str, int]] = facts.get("cls", {})
         if member:  # a method of an object made by calling `qualname`: only a class here makes one
             table = classes.get(qualname)
@@ -586,6 +621,22 @@ class Project:
             if facts.get("sites"):
                 yield from ((file, site) for site in self._body(file).get("sites", ()))
 
+    def _hsites(self) -> Iterable[tuple[int, list[Any]]]:
+        """Thread hops of the checked files whose callable only the project can settle."""
+        for file in range(self.reported):
+            if self.facts[file].get("data") is not None:
+                yield from ((file, site) for site in self._body(file).get("hsites", ()))
+
+    def _starts(self) -> Iterable[tuple[int, Target]]:
+        """Where the checked files' chains start: calls in coroutines, callables they pass, hops' callables."""
+        for file, site in self._sites():
+            yield file, site[5]
+            for arg in _site_args(site):
+                if isinstance(arg, str):
+                    yield file, arg
+        for file, site in self._hsites():
+            yield file, site[5]
+
     def _fn(self, node: Node) -> list[Any]:
         fn: list[Any] = self._body(node[0])["fns"][node[1]]
         return fn
@@ -612,7 +663,7 @@ class Project:
         todo: deque[tuple[int, Target, int]] = deque()
         if self._reached is None:
             self._reached = {}
-            todo.extend((file, site[5], 1) for file, site in self._sites())
+            todo.extend((file, target, 1) for file, target in self._starts())
         else:
             todo.extend(self._waiting)
             self._waiting = []
@@ -625,7 +676,9 @@ class Project:
                     self._waiting.append((file, target, depth))
                     if found.file not in self._asked:
                         wanted.add(found.file)
-            elif found is not None and depth <= self.max_depth and reached.get(found, self.max_depth + 1) > depth:
+            elif (
+                isinstance(found, tuple) and depth <= self.max_depth and reached.get(found, self.max_depth + 1) > depth
+            ):
                 reached[found] = depth
                 todo.extend((found[0], t, depth + 1) for t, _, _ in self._fn(found)[3])
         self._asked |= wanted
@@ -660,17 +713,20 @@ class Project:
         return False
 
     # -- chains ------------------------------------------------------------------------
-    def chains(self) -> dict[Node, _Link]:
-        """Every function's shortest chain to a catalog call, across modules (breadth-first, backwards)."""
-        if self._chains is not None:
-            return self._chains
+    def chains(self, native: bool = False) -> dict[Node, _Link]:
+        """Every function's shortest chain to a catalog call, across modules (breadth-first, backwards);
+        `native`: to a call whose API has a native async form (what a thread hop must not wrap)."""
+        found_chains = self._chains.get(native) if self._chains is not None else None
+        if found_chains is not None:
+            return found_chains
         chains: dict[Node, _Link] = {}
         callers: dict[Node, list[tuple[Node, int, int]]] = {}
+        which = 4 if native else 2
         # only functions a coroutine's call reaches can be on a reported chain
         for node, edges in self._reachable().items():
             fn = self._fn(node)
-            if fn[2] is not None:
-                chains[node] = _Link(1, None, fn[2][0], fn[2][1])
+            if len(fn) > which and fn[which] is not None:
+                chains[node] = _Link(1, None, fn[which][0], fn[which][1])
             for callee, line, col in edges:
                 callers.setdefault(callee, []).append((node, line, col))
         frontier = sorted(chains)
@@ -687,7 +743,9 @@ class Project:
                         found[f] = _Link(depth, g, line, col)
             chains.update(found)
             frontier = sorted(found)
-        self._chains = chains
+        if self._chains is None:
+            self._chains = {}
+        self._chains[native] = chains
         return chains
 
     def _reachable(self) -> dict[Node, list[tuple[Node, int, int]]]:
@@ -695,8 +753,8 @@ class Project:
         out: dict[Node, list[tuple[Node, int, int]]] = {}
         depth_of: dict[Node, int] = {}
         todo: deque[tuple[Node, int]] = deque()
-        for file, site in self._sites():
-            found = self.resolve(file, site[5])
+        for file, target in self._starts():
+            found = self.resolve(file, target)
             if isinstance(found, tuple) and found not in depth_of:
                 depth_of[found] = 1
                 todo.append((found, 1))
@@ -713,39 +771,70 @@ class Project:
         return out
 
     def linked_sites(self) -> list[LinkedSite]:
-        """One entry per coroutine call site that blocks through another module."""
-        chains = self.chains()
+        """One entry per coroutine call site that blocks through another module (FAS300), and per
+        thread hop whose callable blocks, in another module, on an API with a native async form (FAS200)."""
         out: list[LinkedSite] = []
         for file, site in self._sites():
-            node = self.resolve(file, site[5])
-            if not isinstance(node, tuple) or node not in chains:
-                continue
-            coroutine, line, col, end_line, end_col, _, callee = site
-            steps = [ChainStep(self._fn(node)[1], self.paths[file], line, col)]
-            n = node
-            for _ in range(self.max_depth + 1):
-                link = chains[n]
-                if link.next is None:
-                    direct = self._fn(n)[2]
-                    steps.append(ChainStep(direct[2], self.paths[n[0]], link.line, link.col))
-                    out.append(
-                        LinkedSite(
-                            self.paths[file],
-                            coroutine,
-                            line,
-                            col,
-                            end_line,
-                            end_col,
-                            callee,
-                            self.facts[file].get("lib", "asyncio"),
-                            tuple(steps),
-                            api=direct[2],
-                            code=direct[3],
-                            use=direct[4],
-                            method=direct[5],
-                        )
-                    )
-                    break
-                steps.append(ChainStep(self._fn(link.next)[1], self.paths[n[0]], link.line, link.col))
-                n = link.next
+            coroutine, line, col, end_line, end_col, target, callee = site[:7]
+            found = self.resolve(file, target)
+            if isinstance(found, _HopFn):  # a hop wrapper or alias: judge the callable it is given
+                args = _site_args(site)
+                arg = args[found.param] if found.param < len(args) else None
+                if isinstance(arg, list) and arg[0] == "api":
+                    steps = (ChainStep(arg[1], self.paths[file], line, col),)
+                    out.append(self._linked(file, site[:5], callee, steps, arg[1:], "FAS200", found.name))
+                elif isinstance(arg, str):
+                    out.extend(self._through(file, site[:5], arg, callee, "FAS200", found.name, native=True))
+            elif isinstance(found, tuple):
+                out.extend(self._through(file, site[:5], target, callee, "FAS300", "", native=False))
+        for file, hsite in self._hsites():
+            out.extend(self._through(file, hsite[:5], hsite[5], "", "FAS200", hsite[6], native=True))
         return out
+
+    def _through(
+        self, file: int, at: list[Any], target: Target, callee: str, rule: str, hop: str, *, native: bool
+    ) -> list[LinkedSite]:
+        node = self.resolve(file, target)
+        chains = self.chains(native)
+        if not isinstance(node, tuple) or node not in chains:
+            return []
+        line, col = at[1], at[2]
+        steps = [ChainStep(self._fn(node)[1], self.paths[file], line, col)]
+        n = node
+        for _ in range(self.max_depth + 1):
+            link = chains[n]
+            if link.next is None:
+                direct = self._fn(n)[4 if native else 2]
+                steps.append(ChainStep(direct[2], self.paths[n[0]], link.line, link.col))
+                return [self._linked(file, at, callee or self._fn(node)[1], tuple(steps), direct[2:], rule, hop)]
+            steps.append(ChainStep(self._fn(link.next)[1], self.paths[n[0]], link.line, link.col))
+            n = link.next
+        return []
+
+    def _linked(
+        self, file: int, at: list[Any], callee: str, steps: tuple[ChainStep, ...], api: list[Any], rule: str, hop: str
+    ) -> LinkedSite:
+        coroutine, line, col, end_line, end_col = at
+        return LinkedSite(
+            self.paths[file],
+            coroutine,
+            line,
+            col,
+            end_line,
+            end_col,
+            callee,
+            self.facts[file].get("lib", "asyncio"),
+            steps,
+            api=api[0],
+            code=api[1],
+            use=api[2],
+            method=api[3],
+            rule=rule,
+            hop=hop,
+        )
+
+
+def _site_args(site: list[Any]) -> list[Any]:
+    """The callables a call passes (what a hop wrapper would run), when the site recorded them."""
+    extra = site[7] if len(site) > 7 else None
+    return extra if isinstance(extra, list) else []

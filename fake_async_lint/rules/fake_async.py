@@ -12,14 +12,15 @@ import ast
 import functools
 from dataclasses import dataclass, field, replace
 from pathlib import PurePath
-from typing import Iterator, Mapping, Optional, TypeVar
+from typing import Any, Callable, Iterator, Mapping, Optional, Sequence, TypeVar
 
 from ..catalog.loader import ApiRow, ExecutorRow, HopRow, HopTables, LoopRow
 from ..findings import ChainStep, Finding, Fix
 from ..model.callgraph import CallGraph, Chain, display_name
-from ..model.module import ModuleModel
-from ..model.scopes import ClassInfo, FunctionInfo
-from ..model.values import Instance, LocalClass, LocalFunction, LocalObject, Ref, Value
+from ..model.module import BlockingCall, ModuleModel
+from ..model.project import encode
+from ..model.scopes import Assigned, Bound, ClassInfo, FunctionInfo
+from ..model.values import ImportedObject, Instance, LocalClass, LocalFunction, LocalObject, Ref, RelativeRef, Value
 from . import blocking
 from .base import Context, Example, Family, Rule
 
@@ -37,8 +38,11 @@ FAS200 = Rule(
         "through `asyncio.wrap_future`, asgiref's `sync_to_async`, Home Assistant's `async_add_executor_job`) "
         "when the callable it runs does I/O that has a native async API: HTTP, databases, caches, processes, "
         "sockets, SDK clients. The callable may be a reference (`requests.get`, `session.get`), a `lambda`, "
-        "a `functools.partial`, or a sync function or method of the same module that does the I/O directly "
-        "or through further helpers (the message names the chain: `fetch_rows() -> psycopg2.connect()`). "
+        "a `functools.partial`, or a sync function or method of this or any other module of the project "
+        "that does the I/O directly or through further helpers (the message names the chain: "
+        "`fetch_rows() -> psycopg2.connect()`). A project function that passes its callable argument to a "
+        "hop (`async def call_sync_safely(fn, *args)`) is a hop too, and so is a name bound to a hop API "
+        "(`make_async = asyncer.asyncify`): the finding lands on the call that hands them the I/O. "
         "`@sync_to_async` and tornado's `@run_on_executor` on such a function are reported at the decorator."
     ),
     why=(
@@ -71,7 +75,9 @@ FAS200 = Rule(
         "A `run_in_executor(...)` or `async_add_executor_job(...)` call is recognised by its method name "
         "when the receiver cannot be resolved (`self.loop`, an untyped `loop` parameter): the names are "
         "distinctive enough. Hop APIs are catalog data (`catalog/hops.toml`); more can be added with "
-        "`Catalog.extended(hops=...)`."
+        "the `extra-hops` setting. Across modules, a hop is judged from the other module's summary (the "
+        "first call in each function whose API has a native async form), through the same index as FAS300, "
+        "so the finding does not depend on which files were named."
     ),
     invalid=(
         Example(
@@ -278,7 +284,9 @@ FAS203 = Rule(
     what=(
         "Flags `asyncio.run()`, `loop.run_until_complete()`, `loop.run_forever()`, `asyncio.new_event_loop()` "
         "(and trio/anyio/uvloop's `run`) inside an `async def`. `.run_until_complete(...)` is recognised on "
-        "any receiver the model cannot resolve: the name is distinctive."
+        "any receiver the model cannot resolve: the name is distinctive. Also reported at a coroutine's call "
+        "into a sync helper that runs a loop (`asyncio.run()`, `run_until_complete()`), directly or through "
+        "further sync calls, with the chain, as FAS300 does for blocking calls."
     ),
     why=(
         "A coroutine already runs on a loop. `asyncio.run()` and `run_until_complete()` raise "
@@ -297,9 +305,22 @@ FAS203 = Rule(
         Example(
             "async def f(self, coro):\n    return self.loop.run_until_complete(coro)\n", ((2, 12),), "untyped receiver"
         ),
+        Example(
+            "import asyncio\n\ndef run_report(coro):\n    return asyncio.run(coro)\n\n"
+            "def nightly(coro):\n    return run_report(coro)\n\n"
+            "async def handler(coro):\n    nightly(coro)\n",
+            ((10, 5),),
+            "through sync helpers",
+        ),
     ),
     valid=(
         Example("async def f(coro):\n    return await coro\n"),
+        Example(
+            "import asyncio\n\ndef run_sync(coro):\n    try:\n        asyncio.get_running_loop()\n"
+            "    except RuntimeError:\n        return asyncio.run(coro)\n    raise TypeError('await it')\n\n"
+            "async def handler(coro):\n    run_sync(coro)\n",
+            title="a helper that checks for a running loop first",
+        ),
         Example("import asyncio\n\ndef main(coro):\n    return asyncio.run(coro)\n", title="sync entry point"),
         Example(
             "import asyncio\n\nasync def f(coro_fn):\n"
@@ -617,6 +638,59 @@ class _Checker:
         line = getattr(node, "lineno", 1)
         return ChainStep(name, self.ctx.path, line, self.ctx.column(line, getattr(node, "col_offset", 0)))
 
+    # -- across modules ------------------------------------------------------------------
+    def span(self, node: ast.expr) -> list[int]:
+        end_line = getattr(node, "end_lineno", None) or node.lineno
+        end_off = getattr(node, "end_col_offset", None)
+        end_col = self.ctx.column(end_line, end_off) if end_off is not None else 0
+        return [node.lineno, self.ctx.column(node.lineno, node.col_offset), end_line, end_col]
+
+    def parameter_index(self, node: ast.expr, fn: FunctionInfo) -> Optional[int]:
+        """The position of the parameter `node` names, when `fn` is a module-level function."""
+        if not isinstance(node, ast.Name) or fn.parent is not None or fn.cls is not None:
+            return None
+        if isinstance(fn.node, ast.Lambda):
+            return None
+        params = [a.arg for a in (*fn.node.args.posonlyargs, *fn.node.args.args)]
+        if node.id not in params or self.model.scopes.module_scope.bindings.get(fn.name) is None:
+            return None
+        return params.index(node.id)
+
+    def project_target(self, node: ast.expr, anchor: ast.Call, depth: int) -> Optional[str]:
+        """The callable a hop runs, as a name the project phase resolves (None: not another module's)."""
+        if depth > 4:
+            return None
+        if isinstance(node, ast.Call):  # functools.partial(f, ...)
+            wr = self._by_value(self.model.callee(node), self.tables.wrappers)
+            bound = node.args
+            if wr is None or len(bound) <= wr.fn or isinstance(bound[wr.fn], ast.Starred):
+                return None
+            return self.project_target(bound[wr.fn], node, depth + 1)
+        if isinstance(node, ast.Lambda):  # lambda: helper(x)
+            body = node.body
+            return self.project_target(body.func, body, depth + 1) if isinstance(body, ast.Call) else None
+        value = self.model.value_in(node, anchor)
+        if isinstance(value, (Ref, RelativeRef, ImportedObject)):
+            return encode(value, self.model)
+        fi = self.graph.function_for(value)
+        if fi is not None and isinstance(fi.node, ast.FunctionDef) and not fi.is_generator and fi.parent is None:
+            return "@" + fi.qualname  # a function of this module whose chain leaves it
+        origin = self.model.origin_in(node, anchor)
+        if isinstance(origin, (ast.Call, ast.Lambda)):
+            return self.project_target(origin, origin if isinstance(origin, ast.Call) else anchor, depth + 1)
+        return None
+
+    def argument_target(self, node: ast.expr, call: ast.Call) -> Optional[Any]:
+        value = self.model.value_in(node, call)
+        row = self.model.catalog_row(value)
+        if row is not None:
+            w = self._reference(value, row, node, (), ())
+            if w is None:
+                return None
+            method = row.method or row.name.rsplit(".", 1)[-1]
+            return ["api", row.display, row.code, row.use, method]
+        return self.project_target(node, call, 0)
+
     # -- FAS200 ------------------------------------------------------------------------
     def implements_itself(self, hop: HopCall) -> bool:
         """An async runtime's own source (trio/_subprocess.py) builds its native API on its own hops."""
@@ -636,16 +710,8 @@ class _Checker:
                 f"thread hop @{hop.row.shown} makes sync def '{co}' a coroutine that runs {what} "
                 f"(blocking {kind}) in a thread; {advice} in an `async def` instead"
             )
-        elif len(w.names) == 1:
-            message = (
-                f"thread hop {hop.row.shown}() wraps blocking {kind} {w.names[0]} in coroutine '{co}'; "
-                f"{advice} instead of a thread"
-            )
         else:
-            message = (
-                f"thread hop {hop.row.shown}() wraps {' -> '.join(w.names)} (blocking {kind}) in coroutine "
-                f"'{co}'; {advice} instead of a thread"
-            )
+            message = hop_message(hop.row.shown, w.names, kind, co, advice)
         return self.ctx.finding(
             hop.node, "FAS200", message, api=row.display, replacement=advice, coroutine=co, chain=w.steps
         )
@@ -726,7 +792,57 @@ class _Checker:
         return replace(found, coroutines=tuple(dict.fromkeys(f.name for f in coroutines)))
 
     # -- FAS202 / FAS203 ------------------------------------------------------------------
+    # -- FAS203 through helpers ------------------------------------------------------------
+    def nested_loops(self, fn: FunctionInfo) -> Iterator[BlockingCall]:
+        """Calls in a sync function's own body that run an event loop there and then, unless the
+        function asks whether a loop is running (it then chooses its path by the answer)."""
+        found = []
+        for call in fn.calls:
+            row = self.loop_row(call)
+            if row is not None and row.runs:
+                found.append(BlockingCall(call, ApiRow(name=row.shown, code=row.code, use=row.name), fn))
+            elif self._probes_loop(call):
+                return
+        yield from found
+
+    def _probes_loop(self, call: ast.Call) -> bool:
+        v = self.model.callee(call)
+        if isinstance(v, Ref) and self.model.catalog.canonical(v.qualname) in self.tables.loop_probes:
+            return True
+        return isinstance(call.func, ast.Attribute) and call.func.attr in self.tables.loop_probe_methods
+
+    @functools.cached_property
+    def loop_graph(self) -> CallGraph:
+        """Chains from sync helpers down to a call that runs a nested event loop."""
+        return CallGraph(self.model, self.ctx.max_depth, direct=self.nested_loops)
+
+    def helper_loop_findings(self) -> Iterator[Finding]:
+        graph = self.loop_graph
+        for fn in self.model.coroutines:
+            for call in fn.calls:
+                if self.loop_row(call) is not None:
+                    continue
+                helper = graph.target(call)
+                chain = graph.chain(helper) if helper is not None and graph.propagates(helper) else None
+                if chain is None:
+                    continue
+                w = self._chain(chain, call, skip_first=False)
+                assert w is not None
+                row = self.tables.loops.get(chain.row.use or "") or self.tables.loop_methods.get(chain.row.use or "")
+                say = row.say if row is not None else "`await` the coroutine instead"
+                yield self.ctx.finding(
+                    call,
+                    "FAS203",
+                    f"nested event loop reached through {' -> '.join(w.names)} in coroutine '{fn.name}'; "
+                    f"make {w.names[0][:-2]}() async and {say}",
+                    api=chain.row.name,
+                    replacement=say,
+                    coroutine=fn.name,
+                    chain=w.steps,
+                )
+
     def loop_findings(self) -> Iterator[Finding]:
+        yield from self.helper_loop_findings()
         for fn in self.model.coroutines:
             for call in fn.calls:
                 row = self.loop_row(call)
@@ -924,6 +1040,69 @@ def check(model: ModuleModel, ctx: Context) -> Iterator[Finding]:
         if n is not None:
             yield c.fas201(ctor, backed[ctor], n)
     yield from c.loop_findings()
+
+
+def hop_message(shown: str, names: Sequence[str], kind: str, coroutine: str, advice: str) -> str:
+    """`thread hop asyncio.to_thread() wraps load() -> requests.get() (blocking HTTP call) in coroutine 'h'; ...`"""
+    if len(names) == 1:
+        return f"thread hop {shown}() wraps blocking {kind} {names[0]} in coroutine '{coroutine}'; {advice} instead of a thread"
+    return (
+        f"thread hop {shown}() wraps {' -> '.join(names)} (blocking {kind}) in coroutine '{coroutine}'; "
+        f"{advice} instead of a thread"
+    )
+
+
+# ---------------------------------------------------------------- across modules (the project phase)
+def hop_facts(model: ModuleModel, ctx: Context, silenced: Callable[[int], bool]) -> dict[str, Any]:
+    """What the project phase needs to judge hops whose callable lives in another module:
+    `hsites`, hops whose callable only the project can settle; `hopfns`, this module's functions
+    that pass a parameter to a hop (so calling them is a hop); `hopalias`, names bound to a hop API."""
+    c = _Checker(model, ctx)
+    hsites: list[list[Any]] = []
+    hopfns: dict[str, list[Any]] = {}
+    for hop in c.hops():
+        if hop.decorated is not None or hop.target is None or hop.anchor is None or c.implements_itself(hop):
+            continue
+        param = c.parameter_index(hop.target, hop.coroutine)
+        if param is not None:
+            hopfns[hop.coroutine.qualname] = [param, hop.coroutine.name]
+            continue
+        if c.wrapped(hop) is not None or silenced(hop.node.lineno):
+            continue  # settled in this module (FAS200 above), or silenced where it is
+        target = c.project_target(hop.target, hop.anchor, 0)
+        if target is not None:
+            hsites.append([hop.coroutine.name, *c.span(hop.node), target, hop.row.shown])
+    aliases: dict[str, list[Any]] = {}
+    for name, bindings in model.scopes.module_scope.bindings.items():
+        if len(bindings) != 1:
+            continue
+        b = bindings[0]
+        value = (
+            b.value
+            if isinstance(b, Bound)
+            else model.evaluator.value(b.expr, b.scope)
+            if isinstance(b, Assigned)
+            else None
+        )
+        if isinstance(value, Ref):
+            row = c.tables.hops.get(model.catalog.canonical(value.qualname))
+            if row is not None and not row.inside and row.decorator != "only":
+                aliases[name] = [row.fn, name]
+    out: dict[str, Any] = {}
+    if hsites:
+        out["hsites"] = hsites
+    if hopfns:
+        out["hopfns"] = hopfns
+    if aliases:
+        out["hopalias"] = aliases
+    return out
+
+
+def argument_target(model: ModuleModel, ctx: Context, node: ast.expr, call: ast.Call) -> Optional[Any]:
+    """What a callable argument of a call into another module runs, should that callee be a hop:
+    a catalog API with a native async form (`["api", display, code, use, method]`), or a target
+    the project resolves."""
+    return _Checker(model, ctx).argument_target(node, call)
 
 
 def check_async_in_name_only(model: ModuleModel, ctx: Context) -> Iterator[Finding]:

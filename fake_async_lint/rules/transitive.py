@@ -12,7 +12,7 @@ import ast
 import re
 from typing import Any, Iterator, Optional, Sequence
 
-from ..catalog.loader import Catalog
+from ..catalog.loader import ApiRow, Catalog
 from ..findings import ChainStep, Finding
 from ..model import project
 from ..model.callgraph import CallGraph, Chain, display_name
@@ -41,9 +41,11 @@ FAS300 = Rule(
         "and reports the call in the coroutine when one of them makes a family-1 blocking call "
         "(FAS100-FAS109), directly or through further sync calls. The message shows the chain, e.g. "
         "`load_user() -> _get_json() -> requests.get()`, and each hop is also in the finding's `chain` "
-        "(JSON) and in SARIF's code flows. With `fake-async-lint check` the chain may run through any "
-        "module of the scan (absolute and relative imports, imported classes); the flake8 plugin sees "
-        "one file, so it follows calls within the file only."
+        "(JSON) and in SARIF's code flows. The chain may run through any module of the project, whatever "
+        "files were named: every front end (the command on any subset of files, stdin, the flake8 plugin, "
+        "the language server) resolves imports through the same index (absolute and relative imports, "
+        "re-exports, imported classes, `src/` layouts, the `src` setting) and analyses the modules it "
+        "reaches on demand, so a file gets the same findings however it is checked."
     ),
     why=(
         "Moving a blocking call into a helper does not make it non-blocking: when the coroutine calls "
@@ -66,13 +68,19 @@ FAS300 = Rule(
     notes=(
         "One finding per call in the coroutine, with the shortest chain (ties: the earliest call). "
         "Chains are followed up to `max-depth` sync functions (`--max-depth`, default 5; `--fas-max-depth` "
-        "in flake8). Across modules, a file's module name follows its packages: its directory and every "
-        "parent holding an `__init__.py` (so `src/app/repo.py` is `app.repo`); relative imports resolve "
-        "against that package; a name two scanned files claim, and namespace packages, are not followed. "
-        "Not followed: `async def` helpers (FAS1xx judges their bodies), generators, functions with a "
-        "decorator other than staticmethod/classmethod/functools.lru_cache/cache/wraps/abstractmethod/"
-        "final/override (it may move the body to a thread), functions passed to a thread hop (a "
-        "reference, not a call), and calls that cannot be resolved. `# noqa: FAS300` on the call in "
+        "in flake8). Modules are found as Python would find them, never by importing them: the project's "
+        "source roots (the `src` setting, else the project root and its `src/`), the folder above the "
+        "importing file's top-level package, then the importing file's folder; a module reached this way "
+        "is summarised once and kept in the summary store by content, so the next file and the next run "
+        "reuse it. Not followed: `async def` helpers (FAS1xx judges their bodies), generators, functions "
+        "with a decorator other than staticmethod/classmethod/functools.wraps/abstractmethod/final/override "
+        "(it may move the body to a thread), functions passed to a thread hop (a reference, not a call; "
+        "FAS200 judges the hop), and calls that cannot be resolved. Once-only helpers are not followed "
+        "either: a function memoised with `functools.cache`, `lru_cache` or `cached_property`, and calls "
+        "made under the load-once guard `global _X` / `if _X is None:` (or `if not _X:`) that assigns "
+        "`_X`, do their I/O once per process: reporting every call site through them would repeat one "
+        "start-up cost at each (on real code, one cached config read was reported at 62 call sites). "
+        "`# noqa: FAS300` on the call in "
         "the coroutine silences that finding; `# noqa` (bare, or with the API's code, e.g. `FAS100`, "
         "or `FAS300`) on the blocking line inside the helper accepts that call, which silences every "
         "chain through it."
@@ -134,6 +142,18 @@ FAS300 = Rule(
             "def a(n):\n    return b(n - 1) if n else 0\n\ndef b(n):\n    return a(n)\n\n"
             "async def handler():\n    return a(3)\n",
             title="recursion without a blocking call",
+        ),
+        Example(
+            "import functools, json\n\n@functools.cache\ndef settings():\n"
+            "    with open('settings.json') as f:\n        return json.load(f)\n\n"
+            "async def handler():\n    return settings()['debug']\n",
+            title="a memoised helper: its I/O happens once per process",
+        ),
+        Example(
+            "import json\n\n_CONFIG = None\n\ndef config():\n    global _CONFIG\n    if _CONFIG is None:\n"
+            "        with open('config.json') as f:\n            _CONFIG = json.load(f)\n    return _CONFIG\n\n"
+            "async def handler():\n    return config()['debug']\n",
+            title="a load-once global",
         ),
     ),
 )
@@ -247,13 +267,33 @@ def _finding(model: ModuleModel, ctx: Context, coroutine: str, call: ast.Call, c
 # ------------------------------------------------------------------ the project
 def facts(model: ModuleModel, ctx: Context) -> dict[str, Any]:
     """This module's facts for the project phase (JSON-serialisable)."""
+    from . import fake_async
+
     noqa = _noqa(model, ctx.source)
+    uses = model.catalog.uses
+
+    def native(row: ApiRow) -> bool:
+        use = uses.get(row.use or "")
+        return use is None or use.thread == "report"
+
+    def site_args(call: ast.Call) -> Optional[list[Any]]:
+        args = [
+            None if isinstance(a, ast.Starred) else fake_async.argument_target(model, ctx, a, call) for a in call.args
+        ]
+        return args if any(a is not None for a in args) else None
+
+    hops = fake_async.hop_facts(
+        model, ctx, lambda line: noqa.present and silenced(fake_async.FAS200.code, noqa.text(line))
+    )
     return file_facts(
         model,
         graph_for(model, ctx),
         column=ctx.column,
         site_silenced=lambda line: noqa.present and silenced(CODE, noqa.text(line)),
         library=ctx.library,
+        native_api=native,
+        hops=hops,
+        site_args=site_args,
     )
 
 
@@ -283,12 +323,17 @@ def _linked_finding(site: LinkedSite, catalog: Catalog) -> Finding:
     use = catalog.uses.get(site.use)
     advice = use.advice(site.method, site.library) if use is not None else "use its native async API"
     kind = _KIND.get(site.code, "call")
-    text = message(kind, site.steps, site.coroutine, advice, site.callee, site.library)
+    if site.rule == CODE:
+        text = message(kind, site.steps, site.coroutine, advice, site.callee, site.library)
+    else:
+        from .fake_async import hop_message
+
+        text = hop_message(site.hop, [f"{s.name}()" for s in site.steps], kind, site.coroutine, advice)
     return Finding(
         path=site.path,
         line=site.line,
         col=site.col,
-        code=CODE,
+        code=site.rule,
         message=text,
         end_line=site.end_line,
         end_col=site.end_col,

@@ -61,6 +61,43 @@ PROJECT = {
         "    with open('dump.json', 'w') as f:\n"
         "        json.dump(data, f)\n"
     ),
+    "src/shop/compat.py": (
+        "import asyncio\n"
+        "\n"
+        "import asyncer\n"
+        "\n"
+        "make_async = asyncer.asyncify\n"
+        "run_sync = asyncio.to_thread\n"
+        "\n"
+        "\n"
+        "async def call_sync_safely(fn, *args):\n"
+        "    loop = asyncio.get_running_loop()\n"
+        "    return await loop.run_in_executor(None, fn, *args)\n"
+    ),
+    "src/shop/refunds.py": (
+        "import asyncio\n"
+        "import functools\n"
+        "\n"
+        "import requests\n"
+        "\n"
+        "from shop import services, util\n"
+        "from shop.compat import call_sync_safely, make_async, run_sync\n"
+        "\n"
+        "\n"
+        "async def refund(card):\n"
+        "    await asyncio.to_thread(services.charge_card, card)\n"
+        "    await call_sync_safely(services.charge_card, card)\n"
+        "    await call_sync_safely(requests.get, 'https://example.com')\n"
+        "    await run_sync(functools.partial(services.charge_card, card))\n"
+        "    await make_async(services.charge_card)(card)\n"
+        "    await asyncio.get_running_loop().run_in_executor(None, lambda: services.charge_card(card))\n"
+        "\n"
+        "\n"
+        "async def legit(data):\n"
+        "    await asyncio.to_thread(util.dump, data)\n"
+        "    await call_sync_safely(util.dump, data)\n"
+        "    await call_sync_safely(sorted, data)\n"
+    ),
     "src/shop/routes.py": (
         "from shop import util\n"
         "from shop.repo import Repo\n"
@@ -87,6 +124,14 @@ PROJECT = {
 
 # (file, line, col, code, the chain's last step)
 EXPECTED = {
+    "src/shop/refunds.py": [
+        (11, 11, "FAS200", "requests.post"),
+        (12, 11, "FAS200", "requests.post"),
+        (13, 11, "FAS200", "requests.get"),
+        (14, 11, "FAS200", "requests.post"),
+        (15, 11, "FAS200", "requests.post"),
+        (16, 11, "FAS200", "requests.post"),
+    ],
     "src/shop/routes.py": [
         (8, 12, "FAS300", "requests.post"),
         (12, 12, "FAS300", "sqlite3.Cursor.fetchall"),
