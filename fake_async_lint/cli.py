@@ -103,7 +103,13 @@ def _add_check_options(check: argparse.ArgumentParser) -> None:
     run.add_argument("--no-cache", action="store_true", help="neither read nor write the result cache")
     run.add_argument("--cache-dir", metavar="DIR", help="where the cache lives (default: next to the config file)")
     out = check.add_argument_group("output")
-    out.add_argument("--format", choices=sorted(REPORTERS), default="text", help="output format")
+    out.add_argument(
+        "--format",
+        choices=sorted(REPORTERS),
+        default="text",
+        help="text: a line per finding; full: with code frames, chains hop by hop and fixes; grouped: by file; "
+        "or json, sarif, github, junit (default: text)",
+    )
     out.add_argument("--output-file", "-o", metavar="PATH", help="write the report to PATH instead of stdout")
     out.add_argument(
         "--statistics",
