@@ -249,7 +249,7 @@ def test_fas201_json_names_every_capped_coroutine_and_the_replacement_cold_and_w
         assert pool["coroutine"] == "select"
         assert pool["coroutines"] == ["select", "insert", "update", "delete"]
         assert pool["replacement"] == (
-            "use a native async client (fake_async_lint.client.AsyncHTTPClient) instead of a thread pool, "
+            "use a native async client (fake_async_lint.client.AsyncHTTPClient), "
             "with an `asyncio.Semaphore` where a cap is wanted"
         )
     assert outputs[0] == outputs[1]

@@ -50,7 +50,7 @@ DELETE = (
 )
 LOOP = (
     "shop/views.py:14:12: FAS202 asyncio.get_event_loop() in coroutine 'delete'; use `asyncio.get_running_loop()`: "
-    "the same loop, but it raises an error where get_event_loop() would silently make a new loop that never runs"
+    "the same loop, and never a new one that nothing runs"
 )
 
 FULL = f"""\

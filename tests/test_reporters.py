@@ -63,7 +63,7 @@ FAS201 = Finding(
     line=7,
     col=26,
     code="FAS201",
-    message="ThreadPoolExecutor(max_workers=3) caps coroutines select, insert at 3 concurrent operations; use ...",
+    message="ThreadPoolExecutor(max_workers=3) caps coroutines select, insert at 3 operations at once; use ...",
     end_line=7,
     end_col=54,
     api="concurrent.futures.ThreadPoolExecutor",

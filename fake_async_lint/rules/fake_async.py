@@ -783,11 +783,8 @@ class _Checker:
         q = self.model.qualname_of(ctor.func, ctor) or "ThreadPoolExecutor"
         name = q.rsplit(".", 1)[-1]
         names = ", ".join(dict.fromkeys(f.name for f in coroutines))
-        advice = (
-            f"use a native async client ({_HTTP_CLIENT}) instead of a thread pool, "
-            "with an `asyncio.Semaphore` where a cap is wanted"
-        )
-        message = f"{name}(max_workers={n}) caps coroutines {names} at {n} concurrent operations; {advice}"
+        advice = f"use a native async client ({_HTTP_CLIENT}), with an `asyncio.Semaphore` where a cap is wanted"
+        message = f"{name}(max_workers={n}) caps coroutines {names} at {n} operations at once; {advice}"
         found = self.ctx.finding(ctor, "FAS201", message, api=q, replacement=advice, coroutine=coroutines[0].name)
         return replace(found, coroutines=tuple(dict.fromkeys(f.name for f in coroutines)))
 
@@ -852,9 +849,7 @@ class _Checker:
                 say = row.say
                 if row.code == "FAS202":
                     if row.fix:  # what happens, in plain words
-                        short = shown.rsplit(".", 1)[-1]
-                        say = f"use `{row.fix}`: the same loop, but it raises an error where {short}() would "
-                        say += "silently make a new loop that never runs"
+                        say = f"use `{row.fix}`: the same loop, and never a new one that nothing runs"
                     message = f"{shown}() in coroutine '{fn.name}'; {say}"
                 else:
                     message = f"nested event loop: {shown}() in coroutine '{fn.name}'; {row.say}"

@@ -226,11 +226,11 @@ def test_the_wrapper_class_from_the_issue() -> None:
         ("FAS200", 16, 19),
     ]
     assert found[0].message.startswith(
-        "ThreadPoolExecutor(max_workers=3) caps coroutines select, insert at 3 concurrent operations; "
-        "use a native async client (fake_async_lint.client.AsyncHTTPClient) instead of a thread pool"
+        "ThreadPoolExecutor(max_workers=3) caps coroutines select, insert at 3 operations at once; "
+        "use a native async client (fake_async_lint.client.AsyncHTTPClient)"
     )
     assert found[0].replacement == (
-        "use a native async client (fake_async_lint.client.AsyncHTTPClient) instead of a thread pool, "
+        "use a native async client (fake_async_lint.client.AsyncHTTPClient), "
         "with an `asyncio.Semaphore` where a cap is wanted"
     )
     assert (found[0].coroutine, found[0].coroutines) == ("select", ("select", "insert"))
@@ -490,7 +490,7 @@ def test_executor_in_a_with_block_and_a_non_literal_size() -> None:
     found = findings(source, "FAS201")
     assert [(f.line, f.col) for f in found] == [(6, 10)]
     assert found[0].message.startswith(
-        "ThreadPoolExecutor(max_workers=settings.workers) caps coroutines crawl at settings.workers concurrent"
+        "ThreadPoolExecutor(max_workers=settings.workers) caps coroutines crawl at settings.workers operations at once"
     )
 
 
@@ -512,7 +512,7 @@ def test_default_executor_backs_none_and_to_thread() -> None:
         """
     found = findings(source, "FAS201")
     assert [(f.line, f.col) for f in found] == [(6, 31)]
-    assert "caps coroutines a, b at 2 concurrent operations;" in found[0].message
+    assert "caps coroutines a, b at 2 operations at once;" in found[0].message
 
 
 @pytest.mark.parametrize(
