@@ -216,3 +216,17 @@ def test_root_causes_need_two_findings() -> None:
     at_88 = ChainStep("open", "log.py", 88, 5)
     findings = [chained(1, at_88), chained(2, at_88), chained(3, ChainStep("requests.get", "net.py", 4, 1))]
     assert text_report.root_causes(findings) == [(2, "open()", "log.py", 88)]
+
+
+def test_full_never_writes_control_characters_and_never_opens_a_fifo(tmp_path: Path) -> None:
+    import os
+
+    esc = Finding("esc.py", 1, 6, "FAS101", "m", end_line=1, end_col=8)
+    sources = {"esc.py": 'x = "\x1b[2J"; y\n'}
+    assert text_report.render_full([esc], sources=sources) == (
+        'esc.py:1:6: FAS101 m\n  |\n1 | x = "\ufffd[2J"; y\n  |      ^^\n  |\n'
+    )
+    if hasattr(os, "mkfifo"):  # a FIFO named like a module: reading it would block the report
+        fifo = tmp_path / "pipe.py"
+        os.mkfifo(fifo)
+        assert text_report.render_full([Finding(str(fifo), 1, 1, "FAS001", "m")]) == f"{fifo}:1:1: FAS001 m\n"

@@ -13,6 +13,9 @@ per finding, to jump to every hop) and `grouped` (findings under their file); an
 
 from __future__ import annotations
 
+import os
+import re
+import stat
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Optional
@@ -78,14 +81,30 @@ class SourceLines:
 
     def get(self, path: str, number: int) -> Optional[str]:
         if path not in self._files:
-            try:
-                self._files[path] = physical_lines(decode(read_bytes(path)))
-            except SourceError:
-                self._files[path] = None
+            self._files[path] = _read(path)
         lines = self._files[path]
         if lines is None or not 1 <= number <= len(lines):
             return None
         return lines[number - 1]
+
+
+def _read(path: str) -> Optional[list[str]]:
+    """A regular file's lines (a FIFO or a device would block the report, `-` is stdin), or None."""
+    try:
+        if path == "-" or not stat.S_ISREG(os.stat(path).st_mode):
+            return None
+        return physical_lines(decode(read_bytes(path)))
+    except (OSError, SourceError):
+        return None
+
+
+_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+def _visible(text: str) -> str:
+    """Control characters (an escape sequence in a string literal) as U+FFFD, one column each, so a
+    frame never drives the terminal; tabs as four spaces."""
+    return _CONTROL.sub("\ufffd", text).replace("\t", TAB)
 
 
 def _frame(f: Finding, text: str, style: Style) -> list[str]:
@@ -98,9 +117,9 @@ def _frame(f: Finding, text: str, style: Style) -> list[str]:
         end = min(f.end_col, len(text) + 1)
     else:  # the end is unknown: one caret
         end = start + 1
-    shown = text.replace("\t", TAB).rstrip()
-    pad = len(text[: start - 1].replace("\t", TAB))
-    width = max(len(text[start - 1 : end - 1].replace("\t", TAB).rstrip()), 1)
+    shown = _visible(text).rstrip()
+    pad = len(_visible(text[: start - 1]))
+    width = max(len(_visible(text[start - 1 : end - 1]).rstrip()), 1)
     number = str(f.line)
     blank = " " * len(number)
     bar = style.gutter(f"{blank} |")
