@@ -79,6 +79,8 @@ class Settings:
     safe: tuple[str, ...] = ()
     async_library: Optional[str] = None  # None: detect per module
     max_depth: int = DEFAULT_MAX_DEPTH
+    # the project's source roots (relative to `root`); () = the project root and its src/ folder
+    src: tuple[str, ...] = ()
     # where relative globs (exclude, per-file-ignores) are anchored: the config file's directory
     root: Optional[str] = None
     config_file: Optional[str] = None
@@ -99,6 +101,7 @@ class Settings:
             "async_library": self.async_library,
             "max_depth": self.max_depth,
         }
+        # (`src` is left out: it decides which files a name resolves to, never what one file says)
 
     def anchor(self) -> str:
         return self.root or os.getcwd()
@@ -330,6 +333,15 @@ def parse_max_depth(value: Any) -> int:
     return value
 
 
+def parse_src(value: Any) -> tuple[str, ...]:
+    """Source roots, folders relative to the config file (ruff's `src`)."""
+    if isinstance(value, str) or not isinstance(value, (list, tuple)) or not all(isinstance(v, str) for v in value):
+        raise Invalid(f"expected a list of folder names, got {_kind(value)}")
+    if any(not v.strip() for v in value):
+        raise Invalid("expected a list of folder names, got an empty name")
+    return tuple(v.strip() for v in value)
+
+
 # key in the file -> (Settings field, parser)
 KEYS: dict[str, tuple[str, Callable[[Any], Any]]] = {
     "select": ("select", _file_codes),
@@ -343,6 +355,7 @@ KEYS: dict[str, tuple[str, Callable[[Any], Any]]] = {
     "safe": ("safe", _file_safe),
     "async-library": ("async_library", parse_library),
     "max-depth": ("max_depth", parse_max_depth),
+    "src": ("src", parse_src),
 }
 
 

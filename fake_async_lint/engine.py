@@ -151,8 +151,8 @@ def _lazy(facts: Optional[dict[str, object]], data: bytes, settings: Settings) -
 
 
 def wants_facts(settings: Settings) -> bool:
-    """Whether the per-file phase exports facts for the project phase (chains of FAS300, hops of FAS200)."""
-    return settings.selection.enabled(transitive.CODE) or settings.selection.enabled("FAS200")
+    """Whether the per-file phase exports facts for the project phase (chains of FAS300, hops and pools of FAS200/FAS201)."""
+    return any(settings.selection.enabled(code) for code in (transitive.CODE, "FAS200", "FAS201"))
 
 
 def helper_facts(source: str | bytes, path: str, settings: Settings = DEFAULT_SETTINGS) -> Optional[dict[str, object]]:

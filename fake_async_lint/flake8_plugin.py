@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import ast
 import dataclasses
+import functools
 import importlib
-from typing import Any, ClassVar, Iterator, Sequence
+import os
+from typing import Any, ClassVar, Iterator, Optional, Sequence
 
 from . import __version__, config
 from .config import Settings
@@ -88,8 +90,26 @@ class Plugin:
             return
         source = "".join(self.lines)
         try:
-            findings = analyse_lines(self.tree, source, self.filename, self.settings)
+            findings = analyse_lines(self.tree, source, self.filename, _with_project(self.settings, self.filename))
         except Exception as exc:  # never a traceback in the editor
             findings = [error_finding(self.filename, internal_error(exc))]
         for f in findings:
             yield f.line, f.col - 1, f"{f.code} {f.message}", type(self)
+
+
+@functools.lru_cache(maxsize=64)
+def _project_config(directory: str) -> tuple[tuple[str, ...], Optional[str]]:
+    """The project's `src` and its config folder, from [tool.fake-async-lint] above `directory`: flake8
+    has its own options, but which modules a name resolves to must be what the command sees."""
+    try:
+        found = config.find_config(directory)
+        if found is None:
+            return (), None
+        return tuple(config.load_config(found).get("src", ())), os.path.dirname(os.path.abspath(found))
+    except config.ConfigError:
+        return (), None
+
+
+def _with_project(settings: Settings, filename: str) -> Settings:
+    src, root = _project_config(os.path.dirname(os.path.abspath(filename)))
+    return dataclasses.replace(settings, src=src, root=root) if src else settings

@@ -244,7 +244,7 @@ P = "{p}: [tool.fake-async-lint]"
         (
             "colour = 1",
             P + " colour: unknown key; expected one of: async-library, exclude, extend-exclude, extend-select, "
-            "extra-blocking, extra-hops, ignore, max-depth, per-file-ignores, safe, select",
+            "extra-blocking, extra-hops, ignore, max-depth, per-file-ignores, safe, select, src",
         ),
         (
             'select = ["FAS999"]',

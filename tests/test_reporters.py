@@ -445,3 +445,11 @@ def test_command_github(tree: Path) -> None:
         "::warning file=pkg/a.py,line=3,col=5,endLine=3,endColumn=18,title=FAS101::"
         "blocking sleep time.sleep() in coroutine 'f'; use `await asyncio.sleep(...)`\n"
     )
+
+
+def test_json_coroutines_of_a_finding_that_joins_several() -> None:
+    joined = Finding("w.py", 5, 1, "FAS201", "m", coroutine="fetch, Shop.other")
+    (entry,) = json.loads(json_report.render([joined]))
+    assert entry["coroutines"] == ["fetch", "Shop.other"]
+    (result,) = json.loads(sarif.render([joined]))["runs"][0]["results"]
+    assert result["properties"]["coroutines"] == ["fetch", "Shop.other"]

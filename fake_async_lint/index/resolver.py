@@ -8,7 +8,8 @@ Search roots, in this order (the first that has the top-level name wins, as on `
    folder its package is imported from);
 3. the target environment's library roots (site-packages; see index/environment.py), when
    `follow-imports = all`;
-4. last, the importing file's own directory (a script's `sys.path[0]`).
+4. last, the importing file's own directory (a script's `sys.path[0]`), and for a file outside
+   any package (tests/, scripts/), that folder's parent (where such files are run from).
 Every root but the first kind depends only on the importing file, never on which other files
 were named, so a file resolves its imports alike in every mode.
 
@@ -100,6 +101,9 @@ class Resolver:
             found, decided = self._search(module, self.library_roots, True)
         if not decided and folder and folder != base:
             found, decided = self._search(module, (folder,), False)
+        if not decided and folder and folder == base:
+            # a loose folder (tests/, scripts/) beside the package it imports: run from its parent
+            found, decided = self._search(module, (os.path.dirname(folder),), False)
         self._found[key] = found
         return found
 
@@ -169,7 +173,7 @@ class Resolver:
         named = _name_from(parts)
         best = ""
         for root in self.roots:
-            if base.startswith(root + os.sep) and len(root) > len(best):
+            if (base == root or base.startswith(root + os.sep)) and len(root) > len(best):
                 best = root
         if best:
             from_root = _name_from(os.path.relpath(full, best).split(os.sep))

@@ -24,6 +24,7 @@ again, before linking.
 from __future__ import annotations
 
 import ast
+import dataclasses
 import functools
 import json
 import os
@@ -33,9 +34,9 @@ from collections import deque
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator, Optional, Sequence, Union
 
+from ..catalog.loader import ApiRow
 from ..findings import ChainStep
 from .callgraph import CallGraph, display_name
-from ..catalog.loader import ApiRow
 from .module import BlockingCall, ModuleModel
 from .scopes import Bound, FunctionInfo
 from .values import ImportedObject, LocalClass, LocalFunction, LocalObject, Ref, RelativeRef, Value
@@ -53,6 +54,9 @@ MAX_CALLEE_TEXT = 40
 _STDLIB: frozenset[str] = frozenset(getattr(sys, "stdlib_module_names", ()))
 
 _NOT_OURS = frozenset({"builtins", "typing", "typing_extensions"})
+# Inside an installed library, file I/O and filesystem queries are mostly one-time (config files,
+# certificates, lazy loads): a chain that ends there is not followed, or it would drown the rest.
+LIBRARY_ONE_TIME = frozenset({"FAS104", "FAS109"})
 
 Target = Union[int, str]  # an index into the same file's functions, or an (encoded) imported name
 
@@ -407,8 +411,11 @@ class LinkedSite:
     code: str
     use: str
     method: str
-    rule: str = "FAS300"  # FAS200: a thread hop whose callable blocks in another module
-    hop: str = ""  # the hop API as shown (FAS200)
+    rule: str = "FAS300"  # FAS200: a thread hop whose callable blocks in another module; FAS201: its pool
+    hop: str = ""  # the hop API as shown (FAS200, FAS201)
+    workers: str = ""  # the pool's worker count (FAS201)
+    # the function called at the site, when an installed library defines it: (module, qualname)
+    library_target: Optional[tuple[str, str]] = None
 
 
 @dataclass(frozen=True)
@@ -455,6 +462,7 @@ class Project:
         self._bodies: dict[int, dict[str, Any]] = {}
         self.packages: list[Optional[tuple[str, ...]]] = []
         self.external: set[int] = set()  # files reached but not named: summaries, never reported
+        self.library: set[int] = set()  # files found under a library root (site-packages)
         self._by_path: dict[str, int] = {}
         self._fn_index: dict[int, dict[str, int]] = {}
         for path, facts in results:
@@ -520,6 +528,8 @@ class Project:
                 if header is not None:
                     i = self._add(found.path, {**header, "v": FACTS_VERSION, "lazy": True})
                     self.external.add(i)
+                    if found.library:
+                        self.library.add(i)
         self._files[key] = i
         return i
 
@@ -627,6 +637,29 @@ class Project:
             if self.facts[file].get("data") is not None:
                 yield from ((file, site) for site in self._body(file).get("hsites", ()))
 
+    def _psites(self) -> Iterable[tuple[int, list[Any]]]:
+        """Thread hops of the checked files (already FAS200) that run on another module's pool."""
+        for file in range(self.reported):
+            if self.facts[file].get("data") is not None:
+                yield from ((file, site) for site in self._body(file).get("psites", ()))
+
+    def pool(self, file: int, target: str) -> Optional[tuple[int, str, list[Any]]]:
+        """(the file, the pool's name there, [line, col, workers, constructor]) of a pool another module made."""
+        absolute = self._absolute(file, target)
+        if absolute is None:
+            return None
+        head, _, member = absolute.partition("().")
+        parts = head.split(".")
+        for k in range(len(parts) - 1, 0, -1):
+            i = self._module_file(".".join(parts[:k]), file)
+            if i is not None:
+                if self.facts[i].get("lazy"):
+                    return None
+                key = ".".join(parts[k:]) + (f"().{member}" if member else "")
+                found = self._body(i).get("pools", {}).get(key)
+                return (i, key, found) if found is not None else None
+        return None
+
     def _starts(self) -> Iterable[tuple[int, Target]]:
         """Where the checked files' chains start: calls in coroutines, callables they pass, hops' callables."""
         for file, site in self._sites():
@@ -635,6 +668,8 @@ class Project:
                 if isinstance(arg, str):
                     yield file, arg
         for file, site in self._hsites():
+            yield file, site[5]
+        for file, site in self._psites():
             yield file, site[5]
 
     def _fn(self, node: Node) -> list[Any]:
@@ -725,8 +760,9 @@ class Project:
         # only functions a coroutine's call reaches can be on a reported chain
         for node, edges in self._reachable().items():
             fn = self._fn(node)
-            if len(fn) > which and fn[which] is not None:
-                chains[node] = _Link(1, None, fn[which][0], fn[which][1])
+            direct = fn[which] if len(fn) > which else None
+            if direct is not None and not (node[0] in self.library and direct[3] in LIBRARY_ONE_TIME):
+                chains[node] = _Link(1, None, direct[0], direct[1])
             for callee, line, col in edges:
                 callers.setdefault(callee, []).append((node, line, col))
         frontier = sorted(chains)
@@ -789,6 +825,19 @@ class Project:
                 out.extend(self._through(file, site[:5], target, callee, "FAS300", "", native=False))
         for file, hsite in self._hsites():
             out.extend(self._through(file, hsite[:5], hsite[5], "", "FAS200", hsite[6], native=True))
+        # one FAS201 per pool and checked file, at its first hop, naming every coroutine it caps there
+        pools: dict[tuple[int, int, str], list[Any]] = {}
+        for file, psite in self._psites():
+            pool = self.pool(file, psite[5])
+            if pool is not None and pool[2][2] != "1":  # one worker in another module: maybe an order
+                entry = pools.setdefault((file, pool[0], pool[1]), [psite, pool[2], []])
+                if psite[0] not in entry[2]:
+                    entry[2].append(psite[0])
+        for (file, i, key), (psite, (line, col, workers, ctor), coroutines) in pools.items():
+            step = ChainStep(key, self.paths[i], line, col)
+            at = [", ".join(coroutines), *psite[1:5]]
+            linked = self._linked(file, at, key, (step,), [ctor, "FAS201", "", ""], "FAS201", psite[6])
+            out.append(dataclasses.replace(linked, workers=str(workers)))
         return out
 
     def _through(
@@ -806,7 +855,12 @@ class Project:
             if link.next is None:
                 direct = self._fn(n)[4 if native else 2]
                 steps.append(ChainStep(direct[2], self.paths[n[0]], link.line, link.col))
-                return [self._linked(file, at, callee or self._fn(node)[1], tuple(steps), direct[2:], rule, hop)]
+                linked = self._linked(file, at, callee or self._fn(node)[1], tuple(steps), direct[2:], rule, hop)
+                if node[0] in self.library:
+                    named = self.resolver.module_of(self.paths[node[0]])
+                    if named is not None:
+                        linked = dataclasses.replace(linked, library_target=(named[0], self._fn(node)[0]))
+                return [linked]
             steps.append(ChainStep(self._fn(link.next)[1], self.paths[n[0]], link.line, link.col))
             n = link.next
         return []

@@ -30,8 +30,12 @@ def fix_line(f: Finding) -> Optional[str]:
 
 
 def coroutines(f: Finding) -> list[str]:
-    """Every coroutine the finding concerns: never empty when it names one."""
-    return list(f.coroutines) or ([f.coroutine] if f.coroutine else [])
+    """Every coroutine the finding concerns: never empty when it names one. A finding that names
+    several in `coroutine` ("fetch, other", a pool of another module) is split: a coroutine's
+    name is dotted identifiers, never a comma."""
+    if f.coroutines:
+        return list(f.coroutines)
+    return [c for c in f.coroutine.split(", ") if c]
 
 
 def details(f: Finding) -> list[str]:

@@ -198,7 +198,11 @@ FAS201 = Rule(
         "httpcore 1.0 requests queued inside the pool cost O(queue x connections), measured slower than the "
         "thread pool it replaces at 1000 concurrent requests. An executor whose hops only wrap work without "
         "a native async API (CPU work, sync-only libraries) is a legitimate design and is not reported; "
-        "neither is a pool without an explicit `max_workers`."
+        "neither is a pool without an explicit `max_workers`, nor a one-worker pool behind a single hop "
+        "(it serialises one task). A pool made in another module of the project (a module global, or an "
+        "attribute its class sets in `__init__`) is reported at the first hop of each file that uses it, "
+        "naming the coroutines it caps there and pointing at the pool (so the finding belongs to the file "
+        "that is checked, whatever other files were named); one-worker pools are not reported across modules."
     ),
     invalid=(
         Example(
@@ -239,6 +243,13 @@ FAS201 = Rule(
             "POOL = ThreadPoolExecutor(max_workers=4)\n\ndef crawl(urls):\n"
             "    return list(POOL.map(requests.get, urls))\n",
             title="a pool used by sync code",
+        ),
+        Example(
+            "import asyncio, requests\nfrom concurrent.futures import ThreadPoolExecutor\n\n"
+            "_LOGIN = ThreadPoolExecutor(max_workers=1)\n\nasync def login(url):\n"
+            "    loop = asyncio.get_running_loop()\n"
+            "    return await loop.run_in_executor(_LOGIN, requests.post, url)\n",
+            title="one worker behind one hop: it serialises a task, it does not cap throughput (FAS200 still applies)",
         ),
     ),
 )
@@ -680,6 +691,52 @@ class _Checker:
             return self.project_target(origin, origin if isinstance(origin, ast.Call) else anchor, depth + 1)
         return None
 
+    def pool_target(self, hop: HopCall) -> Optional[str]:
+        """The pool a hop runs on, when it is another module's (`pools.EXECUTOR`, `svc.Service().pool`)."""
+        call = hop.node
+        ex = hop.row.executor
+        if not isinstance(call, ast.Call) or self.backing(hop, []):
+            return None
+        if ex == "receiver" and isinstance(call.func, ast.Attribute):
+            node: ast.expr = call.func.value
+        elif isinstance(ex, int) and len(call.args) > ex and not isinstance(call.args[ex], ast.Starred):
+            node = call.args[ex]
+        else:
+            return None
+        value = self.model.value_in(node, call)
+        return encode(value, self.model) if isinstance(value, (Ref, RelativeRef, ImportedObject)) else None
+
+    def exported_pools(self) -> dict[str, list[Any]]:
+        """Thread pools other modules can reach: module globals and attributes set in `__init__`."""
+        out: dict[str, list[Any]] = {}
+        for stmt in self.model.tree.body:
+            if isinstance(stmt, (ast.Assign, ast.AnnAssign)) and isinstance(stmt.value, ast.Call):
+                targets = stmt.targets if isinstance(stmt, ast.Assign) else [stmt.target]
+                for t in targets:
+                    if isinstance(t, ast.Name):
+                        self._export_pool(out, t.id, stmt.value)
+            elif isinstance(stmt, ast.ClassDef):
+                for fn in stmt.body:
+                    if isinstance(fn, ast.FunctionDef) and fn.name == "__init__" and fn.args.args:
+                        me = fn.args.args[0].arg
+                        for node in ast.walk(fn):
+                            if isinstance(node, ast.Assign) and isinstance(node.value, ast.Call):
+                                for t in node.targets:
+                                    if (
+                                        isinstance(t, ast.Attribute)
+                                        and isinstance(t.value, ast.Name)
+                                        and t.value.id == me
+                                    ):
+                                        self._export_pool(out, f"{stmt.name}().{t.attr}", node.value)
+        return out
+
+    def _export_pool(self, out: dict[str, list[Any]], key: str, call: ast.Call) -> None:
+        row = self.executor_row(call)
+        n = self.workers(call) if row is not None else None
+        if n is not None:
+            q = self.model.qualname_of(call.func, call) or row.name if row is not None else ""
+            out[key] = [call.lineno, self.ctx.column(call.lineno, call.col_offset), n, q.rsplit(".", 1)[-1]]
+
     def argument_target(self, node: ast.expr, call: ast.Call) -> Optional[Any]:
         value = self.model.value_in(node, call)
         row = self.model.catalog_row(value)
@@ -783,7 +840,7 @@ class _Checker:
         q = self.model.qualname_of(ctor.func, ctor) or "ThreadPoolExecutor"
         name = q.rsplit(".", 1)[-1]
         names = ", ".join(dict.fromkeys(f.name for f in coroutines))
-        advice = f"use a native async client ({_HTTP_CLIENT}), with an `asyncio.Semaphore` where a cap is wanted"
+        advice = pool_message(n)
         message = f"{name}(max_workers={n}) caps coroutines {names} at {n} operations at once; {advice}"
         found = self.ctx.finding(ctor, "FAS201", message, api=q, replacement=advice, coroutine=coroutines[0].name)
         return replace(found, coroutines=tuple(dict.fromkeys(f.name for f in coroutines)))
@@ -1032,9 +1089,15 @@ def check(model: ModuleModel, ctx: Context) -> Iterator[Finding]:
                 worthy.add(ctor)
     for ctor in sorted(worthy, key=_position):
         n = c.workers(ctor)
-        if n is not None:
+        # one worker behind a single hop serialises one task: an order, not a throughput cap
+        if n is not None and not (n == "1" and len(backed[ctor]) == 1):
             yield c.fas201(ctor, backed[ctor], n)
     yield from c.loop_findings()
+
+
+def pool_message(workers: str) -> str:
+    """What to use instead of a thread pool that caps coroutines."""
+    return f"use a native async client ({_HTTP_CLIENT}), with an `asyncio.Semaphore` where a cap is wanted"
 
 
 def hop_message(shown: str, names: Sequence[str], kind: str, coroutine: str, advice: str) -> str:
@@ -1054,6 +1117,7 @@ def hop_facts(model: ModuleModel, ctx: Context, silenced: Callable[[int], bool])
     that pass a parameter to a hop (so calling them is a hop); `hopalias`, names bound to a hop API."""
     c = _Checker(model, ctx)
     hsites: list[list[Any]] = []
+    psites: list[list[Any]] = []
     hopfns: dict[str, list[Any]] = {}
     for hop in c.hops():
         if hop.decorated is not None or hop.target is None or hop.anchor is None or c.implements_itself(hop):
@@ -1062,8 +1126,13 @@ def hop_facts(model: ModuleModel, ctx: Context, silenced: Callable[[int], bool])
         if param is not None:
             hopfns[hop.coroutine.qualname] = [param, hop.coroutine.name]
             continue
-        if c.wrapped(hop) is not None or silenced(hop.node.lineno):
-            continue  # settled in this module (FAS200 above), or silenced where it is
+        if silenced(hop.node.lineno):
+            continue
+        if c.wrapped(hop) is not None:  # FAS200 is settled here; the pool may be another module's
+            pool = c.pool_target(hop)
+            if pool is not None:
+                psites.append([hop.coroutine.name, *c.span(hop.node), pool, hop.row.shown])
+            continue
         target = c.project_target(hop.target, hop.anchor, 0)
         if target is not None:
             hsites.append([hop.coroutine.name, *c.span(hop.node), target, hop.row.shown])
@@ -1086,6 +1155,11 @@ def hop_facts(model: ModuleModel, ctx: Context, silenced: Callable[[int], bool])
     out: dict[str, Any] = {}
     if hsites:
         out["hsites"] = hsites
+    if psites:
+        out["psites"] = psites
+    pools = c.exported_pools()
+    if pools:
+        out["pools"] = pools
     if hopfns:
         out["hopfns"] = hopfns
     if aliases:

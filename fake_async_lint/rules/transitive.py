@@ -9,6 +9,7 @@ cross modules. Both build the same message from the same parts.
 from __future__ import annotations
 
 import ast
+import os
 import re
 from typing import Any, Iterator, Optional, Sequence
 
@@ -315,16 +316,60 @@ _BUILTINS: dict[int, tuple[Catalog, tuple[str, ...]]] = {}
 
 
 def linked_findings(project: Project, catalog: Catalog) -> list[Finding]:
-    """FAS300 for coroutine calls of the checked files whose chains cross modules, from facts alone."""
-    return [_linked_finding(site, catalog) for site in project.linked_sites()]
+    """FAS300 for coroutine calls of the checked files whose chains cross modules (FAS200/FAS201 for
+    hops and pools), from facts alone. A call into an installed library is advised toward the
+    library's own async twin; a thread hop over a library call without one is legitimate."""
+    out = []
+    for site in project.linked_sites():
+        twin = _library_twin(project, site) if site.library_target is not None else None
+        if site.library_target is not None and site.rule == "FAS200" and twin is None:
+            continue
+        out.append(_linked_finding(site, catalog, twin))
+    return out
 
 
-def _linked_finding(site: LinkedSite, catalog: Catalog) -> Finding:
+def _library_twin(project: Project, site: LinkedSite) -> Optional[str]:
+    """The advice toward the library's async twin of the function called at the site (None: it has none)."""
+    try:
+        from ..index.twins import find_twin  # the library layer (index/twins.py)
+    except ImportError:  # pragma: no cover - a build without the library layer
+        return None
+    assert site.library_target is not None
+    module, qualname = site.library_target
+    parts = qualname.split(".")
+    if len(parts) < 2:
+        return None
+    receiver = site.callee.rsplit(".", 1)[0] if "." in site.callee else None
+
+    def find(name: str) -> Optional[str]:
+        found = project.resolver.find(name)
+        return found.path if found is not None else None
+
+    twin = find_twin(find, module, parts[-2], parts[-1], receiver=receiver)
+    return twin.advice if twin is not None else None
+
+
+def _linked_finding(site: LinkedSite, catalog: Catalog, twin: Optional[str] = None) -> Finding:
     use = catalog.uses.get(site.use)
     advice = use.advice(site.method, site.library) if use is not None else "use its native async API"
     kind = _KIND.get(site.code, "call")
-    if site.rule == CODE:
+    if site.library_target is not None:  # the helper is a library's: its own async twin, else a thread
+        hop = _TO_THREAD.get(site.library, _TO_THREAD["asyncio"]).format(site.callee)
+        advice = twin or f"`{hop}` (the library has no async form of it)"
+    if site.rule == CODE and site.library_target is not None:
+        chain = " -> ".join(f"{s.name}()" for s in site.steps)
+        text = f"blocking {kind} reached through {chain} in coroutine '{site.coroutine}'; {advice}"
+    elif site.rule == CODE:
         text = message(kind, site.steps, site.coroutine, advice, site.callee, site.library)
+    elif site.rule == "FAS201":
+        from .fake_async import pool_message
+
+        pool = site.steps[0]
+        advice = pool_message(site.workers)
+        text = (
+            f"thread pool {site.callee} ({os.path.basename(pool.path)}:{pool.line}, {site.api}(max_workers="
+            f"{site.workers})) caps these coroutines at {site.workers} concurrent operations: {site.coroutine}; {advice}"
+        )
     else:
         from .fake_async import hop_message
 

@@ -98,6 +98,37 @@ PROJECT = {
         "    await call_sync_safely(util.dump, data)\n"
         "    await call_sync_safely(sorted, data)\n"
     ),
+    "src/shop/pools.py": (
+        "from concurrent.futures import ThreadPoolExecutor\n"
+        "\n"
+        "EXECUTOR = ThreadPoolExecutor(max_workers=4)\n"
+        "SINGLE = ThreadPoolExecutor(1)\n"
+        "\n"
+        "\n"
+        "class Service:\n"
+        "    def __init__(self):\n"
+        "        self.pool = ThreadPoolExecutor(8)\n"
+    ),
+    "src/shop/workers.py": (
+        "import asyncio\n"
+        "\n"
+        "import requests\n"
+        "\n"
+        "from . import pools\n"
+        "from .pools import EXECUTOR, SINGLE, Service\n"
+        "\n"
+        "\n"
+        "async def fetch(url):\n"
+        "    loop = asyncio.get_running_loop()\n"
+        "    await loop.run_in_executor(EXECUTOR, requests.get, url)\n"
+        "    await loop.run_in_executor(SINGLE, requests.get, url)\n"
+        "    await loop.run_in_executor(Service().pool, requests.get, url)\n"
+        "\n"
+        "\n"
+        "async def other(url):\n"
+        "    await asyncio.get_running_loop().run_in_executor(pools.EXECUTOR, requests.get, url)\n"
+        "    await asyncio.get_running_loop().run_in_executor(pools.EXECUTOR, sorted, url)\n"
+    ),
     "src/shop/routes.py": (
         "from shop import util\n"
         "from shop.repo import Repo\n"
@@ -131,6 +162,14 @@ EXPECTED = {
         (14, 11, "FAS200", "requests.post"),
         (15, 11, "FAS200", "requests.post"),
         (16, 11, "FAS200", "requests.post"),
+    ],
+    "src/shop/workers.py": [
+        (11, 11, "FAS200", ""),
+        (11, 11, "FAS201", "EXECUTOR"),
+        (12, 11, "FAS200", ""),
+        (13, 11, "FAS200", ""),
+        (13, 11, "FAS201", "Service().pool"),
+        (17, 11, "FAS200", ""),
     ],
     "src/shop/routes.py": [
         (8, 12, "FAS300", "requests.post"),
@@ -176,6 +215,24 @@ def test_stdin_and_api(project: Path, name: str) -> None:
     data = (project / name).read_bytes()
     assert _shape(check_stdin(data, name, SETTINGS).findings) == _expected(name)
     assert _shape(check_source(data, name, SETTINGS)) == _expected(name)
+
+
+def test_a_pool_of_another_module_is_reported_once_per_file_with_every_coroutine(project: Path) -> None:
+    [pool] = [f for f in check_paths(["src/shop/workers.py"], SETTINGS).findings if f.chain and f.code == "FAS201"][:1]
+    assert pool.message.startswith(
+        "thread pool EXECUTOR (pools.py:3, ThreadPoolExecutor(max_workers=4)) caps these coroutines at 4 "
+        "concurrent operations: fetch, other; use a native async client"
+    )
+    assert [(Path(s.path).name, s.line, s.col) for s in pool.chain] == [("pools.py", 3, 12)]
+
+
+def test_cross_module_hop_message_names_the_chain(project: Path) -> None:
+    hop = check_paths(["src/shop/refunds.py"], SETTINGS).findings[0]
+    assert hop.message == (
+        "thread hop asyncio.to_thread() wraps charge_card() -> requests.post() (blocking HTTP call) in coroutine "
+        "'refund'; use `await client.post(...)` on a shared httpx.AsyncClient "
+        "(fake_async_lint.client.AsyncHTTPClient) instead of a thread"
+    )
 
 
 def test_chain_steps_name_their_files(project: Path) -> None:
@@ -229,3 +286,29 @@ def test_follow_imports_none_links_only_named_files(project: Path) -> None:
     none = dataclasses.replace(SETTINGS, follow_imports="none")  # type: ignore[call-arg]
     assert check_paths(["src/shop/routes.py"], none).findings == []
     assert len(check_paths(["src/shop"], none).findings) == 3
+
+
+def test_src_setting_names_the_source_roots(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A package under a folder that is neither the project root nor src/ is found through `src`."""
+    from fake_async_lint import config
+
+    (tmp_path / "pyproject.toml").write_text('[tool.fake-async-lint]\nsrc = ["lib"]\n', encoding="utf-8")
+    (tmp_path / "lib" / "billing").mkdir(parents=True)
+    (tmp_path / "lib" / "billing" / "__init__.py").write_text("", encoding="utf-8")
+    (tmp_path / "lib" / "billing" / "gateway.py").write_text(
+        "import requests\n\n\ndef charge(card):\n    return requests.post('https://pay.example.com', json=card)\n",
+        encoding="utf-8",
+    )
+    (tmp_path / "apps").mkdir()
+    (tmp_path / "apps" / "web.py").write_text(
+        "from billing.gateway import charge\n\n\nasync def pay(card):\n    return charge(card)\n", encoding="utf-8"
+    )
+    monkeypatch.chdir(tmp_path)
+    settings = config.resolve(["apps/web.py"])
+    assert settings.src == ("lib",)
+    assert _shape(check_paths(["apps/web.py"], settings).findings) == [(5, 12, "FAS300", "requests.post")]
+    assert check_paths(["apps/web.py"], config.resolve(["apps/web.py"], isolated=True)).findings == []
+    flake8 = subprocess.run(
+        [sys.executable, "-m", "flake8", "--select", "FAS", "apps/web.py"], cwd=tmp_path, capture_output=True, text=True
+    )
+    assert [line.split(": ")[0] for line in flake8.stdout.splitlines()] == ["apps/web.py:5:12"], flake8.stderr
