@@ -36,7 +36,7 @@ DEFAULT_FILE = "homeassistant/homeassistant/components/sql/sensor.py"
 
 
 def python_files(root: Path) -> list[Path]:
-    return sorted(p for p in root.rglob("*.py") if "_archives" not in p.parts)
+    return sorted(p for p in root.rglob("*.py") if "_archives" not in p.parts and p.is_file())
 
 
 def parse_floor(files: list[Path]) -> float:
@@ -91,7 +91,7 @@ def main() -> int:
 
     # one file, warm: in-process analysis (after imports), the command, flake8
     os.environ["FAKE_ASYNC_LINT_STORE_DIR"] = str(store)
-    from fake_async_lint.engine import check_paths
+    from fake_async_lint.scan import check_paths
 
     check_paths([str(one)])  # warm the store for this file's chains
     inproc = []

@@ -26,14 +26,16 @@ def main() -> int:
     ap.add_argument("--sample", type=int, default=300, help="files to check one by one (0: all)")
     args = ap.parse_args()
     os.environ.setdefault("FAKE_ASYNC_LINT_STORE_DIR", tempfile.mkdtemp(prefix="fal-modes-"))
-    from fake_async_lint.engine import check_paths
+    from fake_async_lint.scan import check_paths
 
     tree = args.path.resolve()
     whole = check_paths([str(tree)], jobs=0)
     by_file: dict[str, list[tuple[int, int, str]]] = {}
     for f in whole.findings:
         by_file.setdefault(os.path.abspath(f.path), []).append((f.line, f.col, f.code))
-    files = sorted(str(p) for p in tree.rglob("*.py") if "_archives" not in p.parts and p.is_file() and b"async" in p.read_bytes())
+    files = sorted(
+        str(p) for p in tree.rglob("*.py") if "_archives" not in p.parts and p.is_file() and b"async" in p.read_bytes()
+    )
     # the files with findings first (where a difference would show), then a hash-ordered sample of the rest
     files.sort(key=lambda p: (p not in by_file, hashlib.sha1(p.encode()).hexdigest()))
     if args.sample:

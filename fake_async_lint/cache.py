@@ -27,9 +27,9 @@ from typing import Any, Optional, Sequence
 
 from . import __version__
 from .config import Settings
-from .engine import FileResult
 from .findings import Finding
 from .index.store import tool_fingerprint
+from .results import FileResult
 
 CACHE_DIR_NAME = ".fake_async_lint_cache"
 CACHE_ENV = "FAKE_ASYNC_LINT_CACHE_DIR"

@@ -11,16 +11,17 @@ from pathlib import Path
 from typing import Any, Callable, Mapping, Optional, Sequence
 
 from . import __version__, config
-from .cache import Cache, default_dir
+from .cache import CACHE_ENV, Cache, default_dir
 from .config import ConfigError, Settings
 from .docs import rule_page
-from .engine import check_paths
 from .findings import Finding
 from .fix import command as fix_command
+from .index import libraries_command
 from .report import REPORTERS, TEXT_FORMATS
 from .report import text as text_report
 from .rules import ALL_RULES, Rule
 from .runner import default_jobs
+from .scan import check_paths
 from .source import SourceError, decode
 from .stdin import check_stdin
 from .term import ProgressLine, use_color
@@ -98,10 +99,16 @@ def _add_check_options(check: argparse.ArgumentParser) -> None:
         help="whose replacements findings name (default: auto, per module)",
     )
     cfg.add_argument("--max-depth", type=_flag_type(config.parse_max_depth), metavar="N", help="call-graph depth")
+    _add_environment_options(check)
     run = check.add_argument_group("running")
     run.add_argument("-j", "--jobs", type=_jobs, default=0, metavar="N", help="processes (default 0: all cores)")
     run.add_argument("--no-cache", action="store_true", help="neither read nor write the result cache")
-    run.add_argument("--cache-dir", metavar="DIR", help="where the cache lives (default: next to the config file)")
+    run.add_argument(
+        "--cache-dir",
+        type=_flag_type(config.parse_cache_dir),
+        metavar="DIR",
+        help="where the caches live (default: results next to the config file, library summaries in the user cache)",
+    )
     out = check.add_argument_group("output")
     out.add_argument(
         "--format",
@@ -122,6 +129,24 @@ def _add_check_options(check: argparse.ArgumentParser) -> None:
     )
 
 
+def _add_environment_options(parser: argparse.ArgumentParser) -> None:
+    env = parser.add_argument_group("installed libraries")
+    env.add_argument(
+        "--python",
+        type=_flag_type(config.parse_python),
+        metavar="PATH",
+        help="the interpreter (or virtualenv) whose installed libraries are followed "
+        "(default: $VIRTUAL_ENV, then .venv/venv in the project root, then the running interpreter)",
+    )
+    env.add_argument(
+        "--follow-imports",
+        type=_flag_type(config.parse_follow_imports),
+        metavar="{all,project,none}",
+        help="follow calls into installed libraries and the project (all, the default), "
+        "the project only, or only the files named",
+    )
+
+
 def _parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
         prog="fake-async-lint",
@@ -138,6 +163,8 @@ def _parser() -> argparse.ArgumentParser:
 
     explain = sub.add_parser("explain", help="print a rule's documentation page")
     explain.add_argument("code", help="a rule code or name, e.g. FAS101 or blocking-sleep")
+
+    libraries_command.add_parser(sub, _add_environment_options)
     return p
 
 
@@ -156,6 +183,10 @@ def _settings(args: argparse.Namespace, paths: list[str]) -> Settings:
         "safe": _flatten(args.safe),
         "async_library": args.async_library,
         "max_depth": args.max_depth,
+        "python": args.python,
+        "follow_imports": args.follow_imports,
+        # the flag, else $FAKE_ASYNC_LINT_CACHE_DIR, beat the file's cache-dir (as ruff's do)
+        "cache_dir": args.cache_dir or os.environ.get(CACHE_ENV) or None,
     }
     if args.extra_blocking is not None:
         try:
@@ -195,7 +226,7 @@ def _run_check(args: argparse.Namespace) -> int:
     else:
         cache = None
         if not args.no_cache:
-            cache = Cache(args.cache_dir or default_dir(settings), settings)
+            cache = Cache(settings.cache_dir or default_dir(settings), settings)
         progress = ProgressLine.for_stream(sys.stderr)
         try:
             report = check_paths(
@@ -293,6 +324,8 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
             return _run_explain(args.code)
         if args.command == "fix":
             return fix_command.run(args)
+        if args.command == "libraries":
+            return libraries_command.run(args)
     except ConfigError as e:
         print(f"fake-async-lint: {e}", file=sys.stderr)
         return EXIT_USAGE

@@ -52,6 +52,9 @@ DEFAULT_EXCLUDE = (
 SECTION = "tool.fake-async-lint"
 LIBRARIES = ("asyncio", "anyio", "trio")
 DEFAULT_MAX_DEPTH = 5
+# mypy's word: installed libraries + the project, the project only, or only the files named
+FOLLOW_IMPORTS = ("all", "project", "none")
+DEFAULT_FOLLOW_IMPORTS = "all"
 # `a.b=x, c.d=y` on one line: two entries where one was expected
 _ANOTHER_ENTRY = re.compile(r",\s*[A-Za-z_][\w.]*\s*=")
 _QUALNAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(?:\.(?:[A-Za-z_][A-Za-z0-9_]*|\*\*?))*\Z")
@@ -79,6 +82,11 @@ class Settings:
     safe: tuple[str, ...] = ()
     async_library: Optional[str] = None  # None: detect per module
     max_depth: int = DEFAULT_MAX_DEPTH
+    # the interpreter whose sys.path holds the installed libraries (None: $VIRTUAL_ENV, .venv/venv, our own)
+    python: Optional[str] = None
+    follow_imports: str = DEFAULT_FOLLOW_IMPORTS
+    # the persistent store of library summaries (None: the user cache dir, see `store_dir`)
+    cache_dir: Optional[str] = None
     # the project's source roots (relative to `root`); () = the project root and its src/ folder
     src: tuple[str, ...] = ()
     # where relative globs (exclude, per-file-ignores) are anchored: the config file's directory
@@ -100,6 +108,8 @@ class Settings:
             "safe": sorted(self.safe),
             "async_library": self.async_library,
             "max_depth": self.max_depth,
+            "python": self.python,
+            "follow_imports": self.follow_imports,
         }
         # (`src` is left out: it decides which files a name resolves to, never what one file says)
 
@@ -333,10 +343,49 @@ def parse_max_depth(value: Any) -> int:
     return value
 
 
+def parse_follow_imports(value: Any) -> str:
+    if not isinstance(value, str) or value.strip().lower() not in FOLLOW_IMPORTS:
+        shown = repr(value) if isinstance(value, str) else _kind(value)
+        raise Invalid(f"expected one of 'all', 'project', 'none', got {shown}")
+    return value.strip().lower()
+
+
+def _path_value(value: Any, what: str) -> str:
+    if not isinstance(value, str) or not value.strip():
+        shown = repr(value) if isinstance(value, str) else _kind(value)
+        raise Invalid(f"expected the path of {what}, got {shown}")
+    if "\x00" in value:
+        raise Invalid(f"expected the path of {what}, got {value!r}")
+    return os.path.expanduser(value.strip())
+
+
+def _has_separator(path: str) -> bool:
+    return "/" in path or os.sep in path or path in (".", "..")
+
+
+def parse_python(value: Any) -> str:
+    """A path to a Python interpreter (or to a virtual environment's directory); checked when it is used."""
+    return _path_value(value, "a Python interpreter or a virtual environment")
+
+
+def parse_cache_dir(value: Any) -> str:
+    return _path_value(value, "a directory")
+
+
+def store_dir(settings: Settings) -> Path:
+    """Where module and library summaries persist: `<cache-dir>/summaries` when `cache-dir` is set (the
+    key, `--cache-dir` or $FAKE_ASYNC_LINT_CACHE_DIR), else the store's own default (the user cache dir,
+    shared by every project: a library's summary does not depend on the project)."""
+    if settings.cache_dir:
+        return Path(settings.cache_dir) / "summaries"
+    from .index.store import default_store_dir
+
+    return default_store_dir()
+
+
 def parse_src(value: Any) -> tuple[str, ...]:
     """Source roots, folders relative to the config file (ruff's `src`)."""
-    if isinstance(value, str) or not isinstance(value, (list, tuple)) or not all(isinstance(v, str) for v in value):
-        raise Invalid(f"expected a list of folder names, got {_kind(value)}")
+    value = string_list(value)  # the rule of every list key
     if any(not v.strip() for v in value):
         raise Invalid("expected a list of folder names, got an empty name")
     return tuple(v.strip() for v in value)
@@ -355,8 +404,13 @@ KEYS: dict[str, tuple[str, Callable[[Any], Any]]] = {
     "safe": ("safe", _file_safe),
     "async-library": ("async_library", parse_library),
     "max-depth": ("max_depth", parse_max_depth),
+    "python": ("python", parse_python),
+    "follow-imports": ("follow_imports", parse_follow_imports),
+    "cache-dir": ("cache_dir", parse_cache_dir),
     "src": ("src", parse_src),
 }
+# path values in a file are relative to the file's directory
+_FILE_RELATIVE = ("python", "cache_dir")
 
 
 # ---------------------------------------------------------------- files
@@ -441,6 +495,14 @@ def resolve(
     if found is not None:
         values.update(load_config(found))
         values["root"] = os.path.dirname(os.path.abspath(found))
+        for name in _FILE_RELATIVE:
+            # a bare name that is not in the directory (`python = "python3.12"`) is a command on PATH
+            if name in values and (
+                name == "cache_dir"
+                or _has_separator(values[name])
+                or os.path.exists(os.path.join(values["root"], values[name]))
+            ):
+                values[name] = os.path.join(values["root"], values[name])
         values["config_file"] = str(found)
     values.update({k: v for k, v in (overrides or {}).items() if v is not None})
     return Settings(**values)

@@ -207,7 +207,7 @@ def test_config_flag_overrides_discovery_and_isolated_ignores_files(
 
 def test_flags_win_over_the_file(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     project(tmp_path, 'select = ["FAS101"]\nasync-library = "trio"\nsafe = ["requests.get"]')
-    assert run(tmp_path, ".", "--select", "FAS", "--async-library", "auto", "--safe", "", capsys=capsys)[:2] == (
+    assert run(tmp_path, ".", "--select", "FAS1", "--async-library", "auto", "--safe", "", capsys=capsys)[:2] == (
         1,
         [SLEEP, HTTP],
     )
@@ -243,8 +243,9 @@ P = "{p}: [tool.fake-async-lint]"
         ("extend_select = []", P + " extend_select: unknown key; did you mean 'extend-select'?"),
         (
             "colour = 1",
-            P + " colour: unknown key; expected one of: async-library, exclude, extend-exclude, extend-select, "
-            "extra-blocking, extra-hops, ignore, max-depth, per-file-ignores, safe, select, src",
+            P + " colour: unknown key; expected one of: async-library, cache-dir, exclude, extend-exclude, "
+            "extend-select, extra-blocking, extra-hops, follow-imports, ignore, max-depth, per-file-ignores, python, "
+            "safe, select, src",
         ),
         (
             'select = ["FAS999"]',
@@ -267,6 +268,9 @@ P = "{p}: [tool.fake-async-lint]"
         ('extend-exclude = "tests"', P + ' extend-exclude: expected a list of strings, got a string; write ["tests"]'),
         ("extend-exclude = [1]", P + " extend-exclude: expected a list of strings, got an integer in the list"),
         ("extend-exclude = [[]]", P + " extend-exclude: expected a list of strings, got a list in the list"),
+        ('src = "src"', P + ' src: expected a list of strings, got a string; write ["src"]'),
+        ("src = [1]", P + " src: expected a list of strings, got an integer in the list"),
+        ('src = [" "]', P + " src: expected a list of folder names, got an empty name"),
         ('per-file-ignores = ["x"]', P + " per-file-ignores: expected a table of glob = [codes], got a list"),
         (
             '[tool.fake-async-lint.per-file-ignores]\n"tests/*" = ["FAS1", "X1"]',

@@ -19,7 +19,8 @@ import pytest
 
 from fake_async_lint import Finding, Settings
 from fake_async_lint.cache import Cache
-from fake_async_lint.engine import FileResult, analyse_file, check_paths, link
+from fake_async_lint.engine import FileResult, analyse_file, link
+from fake_async_lint.scan import check_paths
 
 SETTINGS = Settings(select=("FAS300",))
 

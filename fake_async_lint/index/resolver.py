@@ -104,8 +104,19 @@ class Resolver:
         if not decided and folder and folder == base:
             # a loose folder (tests/, scripts/) beside the package it imports: run from its parent
             found, decided = self._search(module, (os.path.dirname(folder),), False)
+        if found is not None and not found.library and self._under_library(found.path):
+            # a library module importing its own package finds it through its base: still a library's
+            found = ModuleFile(found.path, found.name, found.is_package, True)
         self._found[key] = found
         return found
+
+    def _under_library(self, path: str) -> bool:
+        return any(path.startswith(root + os.sep) for root in self.library_roots) and not any(
+            path.startswith(root + os.sep) and len(root) > len(lib)
+            for root in self.project_roots
+            for lib in self.library_roots
+            if path.startswith(lib + os.sep)
+        )
 
     def _search(self, module: str, roots: Sequence[str], library: bool) -> tuple[Optional[ModuleFile], bool]:
         """(the file, whether these roots hold the top-level name at all)."""

@@ -23,8 +23,8 @@ from .store import Store, default_store_dir, key_of, tool_fingerprint
 
 if TYPE_CHECKING:
     from ..catalog.loader import Catalog
-    from ..engine import FileResult
     from ..findings import Finding
+    from ..results import FileResult
 
 # a batch analyser for files a chain needs (the runner's worker processes in a scan)
 Batch = Callable[[list[str]], list["FileResult"]]
@@ -125,7 +125,7 @@ class Index:
     def complete(self, results: list[FileResult], batch: Optional[Batch] = None) -> tuple[list[FileResult], Project]:
         """Analyse, pass after pass, the lazy modules a checked file's chain reaches: named files without
         `async` (their richer result replaces the lazy one) and modules reached on demand."""
-        from ..engine import FileResult
+        from ..results import FileResult
 
         results = list(results)
         position = {os.path.abspath(r.path): i for i, r in enumerate(results)}
@@ -169,7 +169,7 @@ def _digest(data: bytes) -> str:
 
 def source_roots(settings: Settings, anchor: str) -> list[str]:
     """The project's source roots: `src` from the config (relative to it), else the project root and its src/."""
-    configured = getattr(settings, "src", ())
+    configured = settings.src
     if configured:
         base = settings.root or os.getcwd()
         return [os.path.join(base, r) for r in configured]
@@ -178,11 +178,10 @@ def source_roots(settings: Settings, anchor: str) -> list[str]:
 
 def library_roots(settings: Settings, anchor: str) -> list[str]:
     """The target environment's library roots (site-packages), for `follow-imports = all`."""
-    try:
-        from .environment import find_environment  # type: ignore[import-not-found,unused-ignore]
-    except ImportError:
-        return []
-    env = find_environment(getattr(settings, "python", None), project_root(anchor))
+    from .. import config
+    from .environment import find_environment
+
+    env = find_environment(settings.python, project_root(anchor), cache_dir=str(config.store_dir(settings)))
     return list(env.library_roots)
 
 
@@ -202,7 +201,11 @@ def shared_store(directory: Optional[str] = None) -> Store:
 def index_for(settings: Settings, catalog: Catalog, anchor: str, store: Optional[Store] = None) -> Index:
     """A fresh index of the project holding `anchor` (a checked path): the file system is read anew
     (files come and go between an editor's checks); summaries come from the shared store."""
-    follow = getattr(settings, "follow_imports", "all")
+    from .. import config
+
+    follow = settings.follow_imports
     roots = source_roots(settings, anchor)
     libs = library_roots(settings, anchor) if follow == "all" else []
-    return Index(settings, catalog, Resolver(roots, libs), store or shared_store(), follow)
+    return Index(
+        settings, catalog, Resolver(roots, libs), store or shared_store(str(config.store_dir(settings))), follow
+    )

@@ -93,3 +93,11 @@ def test_module_names(tmp_path: Path) -> None:
     assert r.module_of(str(tmp_path / "src" / "ns" / "pkg" / "m.py")) == ("ns.pkg.m", False)
     assert r.module_of(str(tmp_path / "x" / "y.py")) == ("x.y", False)  # a namespace folder below a root
     assert Resolver([str(tmp_path / "elsewhere")]).module_of(str(tmp_path / "x" / "y.py")) == ("y", False)
+
+
+def test_a_library_module_found_through_its_own_base_is_still_a_library(tmp_path: Path) -> None:
+    tree(tmp_path, ["proj/app.py", "site/sdk/__init__.py", "site/sdk/_config.py"])
+    r = Resolver([str(tmp_path / "proj")], [str(tmp_path / "site")])
+    importer = str(tmp_path / "site" / "sdk" / "__init__.py")
+    found = r.find("sdk._config", importer)
+    assert rel(tmp_path, found) == "site/sdk/_config.py" and found is not None and found.library
