@@ -160,6 +160,12 @@ def _parser() -> argparse.ArgumentParser:
     fix_command.add_parser(sub)
 
     sub.add_parser("rules", help="list the rule codes with one-line summaries")
+    sub.add_parser(
+        "server",
+        help="run the language server on stdin/stdout (for editors; needs the `server` extra)",
+        description="A Language Server (LSP) over stdio: diagnostics as you type, quick fixes, noqa, hover. "
+        "Editors start it; see docs/editors.md.",
+    )
 
     explain = sub.add_parser("explain", help="print a rule's documentation page")
     explain.add_argument("code", help="a rule code or name, e.g. FAS101 or blocking-sleep")
@@ -170,6 +176,19 @@ def _parser() -> argparse.ArgumentParser:
 
 def _flatten(lists: Optional[list[Any]]) -> Optional[tuple[Any, ...]]:
     return None if lists is None else tuple(x for sub in lists for x in sub)
+
+
+def _run_server() -> int:
+    try:
+        from .server import serve
+    except ImportError as e:
+        print(
+            f"fake-async-lint: the language server needs pygls ({e}); "
+            "install it with: pip install 'fake-async-lint[server]' (or pip install pygls)",
+            file=sys.stderr,
+        )
+        return EXIT_USAGE
+    return serve()
 
 
 def _settings(args: argparse.Namespace, paths: list[str]) -> Settings:
@@ -316,6 +335,8 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     parser = _parser()
     args = parser.parse_args(argv)
     try:
+        if args.command == "server":
+            return _run_server()
         if args.command == "check":
             return _run_check(args)
         if args.command == "rules":

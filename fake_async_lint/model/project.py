@@ -764,6 +764,10 @@ class Project:
             if direct is not None and not (node[0] in self.library and direct[3] in LIBRARY_ONE_TIME):
                 chains[node] = _Link(1, None, direct[0], direct[1])
             for callee, line, col in edges:
+                if native and callee[0] in self.library and node[0] not in self.library:
+                    # what a sync-only library does inside has no native form the project can use:
+                    # a thread over the project's call into it is the right tool (twins are judged at the hop)
+                    continue
                 callers.setdefault(callee, []).append((node, line, col))
         frontier = sorted(chains)
         depth = 1

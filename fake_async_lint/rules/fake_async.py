@@ -505,6 +505,7 @@ class _Checker:
     model: ModuleModel
     ctx: Context
     _graph: Optional[CallGraph] = field(default=None, init=False)
+    _wrapped_memo: dict[HopCall, Optional[Wrapped]] = field(default_factory=dict, init=False)
 
     @property
     def tables(self) -> HopTables:
@@ -552,6 +553,11 @@ class _Checker:
         return frozenset(name for row in rows for name in row.inside)
 
     # -- hops ------------------------------------------------------------------------
+    @functools.cached_property
+    def hop_list(self) -> list[HopCall]:
+        """Every hop of the module, found once (the rules and the project facts both walk them)."""
+        return list(self.hops())
+
     def hops(self) -> Iterator[HopCall]:
         for fn in self.model.coroutines:
             outer = {c.func: c for c in fn.calls if isinstance(c.func, ast.Call)}
@@ -604,6 +610,11 @@ class _Checker:
 
     # -- what a hop runs ---------------------------------------------------------------
     def wrapped(self, hop: HopCall) -> Optional[Wrapped]:
+        if hop not in self._wrapped_memo:
+            self._wrapped_memo[hop] = self._wrapped_hop(hop)
+        return self._wrapped_memo[hop]
+
+    def _wrapped_hop(self, hop: HopCall) -> Optional[Wrapped]:
         if hop.decorated is not None:
             return self._chain(self.graph.body_chain(hop.decorated), hop.decorated.node, skip_first=False)
         if hop.target is None or hop.anchor is None:
@@ -1231,12 +1242,21 @@ def _position(node: ast.AST) -> tuple[int, int]:
     return (getattr(node, "lineno", 0), getattr(node, "col_offset", 0))
 
 
+def _checker(model: ModuleModel, ctx: Context) -> _Checker:
+    """One checker per module and source: the rules, the project facts and their call graphs share it."""
+    cached = model.shared.get("fake_async.checker")
+    if isinstance(cached, _Checker) and cached.ctx.source is ctx.source:
+        return cached
+    c = model.shared["fake_async.checker"] = _Checker(model, ctx)
+    return c
+
+
 def check(model: ModuleModel, ctx: Context) -> Iterator[Finding]:
-    c = _Checker(model, ctx)
+    c = _checker(model, ctx)
     defaults: Optional[list[ast.Call]] = None
     backed: dict[ast.Call, list[FunctionInfo]] = {}
     worthy: set[ast.Call] = set()
-    for hop in c.hops():
+    for hop in c.hop_list:
         w = None if c.implements_itself(hop) else c.wrapped(hop)
         if w is not None:
             yield c.fas200(hop, w)
@@ -1276,11 +1296,11 @@ def hop_facts(model: ModuleModel, ctx: Context, silenced: Callable[[int], bool])
     """What the project phase needs to judge hops whose callable lives in another module:
     `hsites`, hops whose callable only the project can settle; `hopfns`, this module's functions
     that pass a parameter to a hop (so calling them is a hop); `hopalias`, names bound to a hop API."""
-    c = _Checker(model, ctx)
+    c = _checker(model, ctx)
     hsites: list[list[Any]] = []
     psites: list[list[Any]] = []
     hopfns: dict[str, list[Any]] = {}
-    for hop in c.hops():
+    for hop in c.hop_list:
         if hop.decorated is not None or hop.target is None or hop.anchor is None or c.implements_itself(hop):
             continue
         param = c.parameter_index(hop.target, hop.coroutine, hop.anchor)
@@ -1332,7 +1352,7 @@ def argument_target(model: ModuleModel, ctx: Context, node: ast.expr, call: ast.
     """What a callable argument of a call into another module runs, should that callee be a hop:
     a catalog API with a native async form (`["api", display, code, use, method]`), or a target
     the project resolves."""
-    return _Checker(model, ctx).argument_target(node, call)
+    return _checker(model, ctx).argument_target(node, call)
 
 
 def check_async_in_name_only(model: ModuleModel, ctx: Context) -> Iterator[Finding]:
