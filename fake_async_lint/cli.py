@@ -8,7 +8,7 @@ import io
 import os
 import sys
 from pathlib import Path
-from typing import Any, Callable, Optional, Sequence
+from typing import Any, Callable, Mapping, Optional, Sequence
 
 from . import __version__, config
 from .cache import CACHE_ENV, Cache, default_dir
@@ -17,12 +17,14 @@ from .docs import rule_page
 from .findings import Finding
 from .fix import command as fix_command
 from .index import libraries_command
-from .report import REPORTERS
-from .rules import ALL_RULES
+from .report import REPORTERS, TEXT_FORMATS
+from .report import text as text_report
+from .rules import ALL_RULES, Rule
 from .runner import default_jobs
 from .scan import check_paths
+from .source import SourceError, decode
 from .stdin import check_stdin
-from .term import ProgressLine, paint, use_color
+from .term import ProgressLine, use_color
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
 
@@ -108,11 +110,23 @@ def _add_check_options(check: argparse.ArgumentParser) -> None:
         help="where the caches live (default: results next to the config file, library summaries in the user cache)",
     )
     out = check.add_argument_group("output")
-    out.add_argument("--format", choices=sorted(REPORTERS), default="text", help="output format")
+    out.add_argument(
+        "--format",
+        choices=sorted(REPORTERS),
+        default="text",
+        help="text: a line per finding; full: with code frames, chains hop by hop and fixes; grouped: by file; "
+        "or json, sarif, github, junit (default: text)",
+    )
     out.add_argument("--output-file", "-o", metavar="PATH", help="write the report to PATH instead of stdout")
-    out.add_argument("--statistics", action="store_true", help="print the number of findings per code")
+    out.add_argument(
+        "--statistics",
+        action="store_true",
+        help="print the number of findings per code, and the blocking lines many chains share",
+    )
     out.add_argument("--exit-zero", action="store_true", help="exit 0 even when there are findings")
-    out.add_argument("--color", choices=("auto", "always", "never"), default="auto", help="colour the text format")
+    out.add_argument(
+        "--color", choices=("auto", "always", "never"), default="auto", help="colour the text, full, grouped formats"
+    )
 
 
 def _add_environment_options(parser: argparse.ArgumentParser) -> None:
@@ -154,7 +168,7 @@ def _parser() -> argparse.ArgumentParser:
     )
 
     explain = sub.add_parser("explain", help="print a rule's documentation page")
-    explain.add_argument("code", help="a rule code, e.g. FAS100")
+    explain.add_argument("code", help="a rule code or name, e.g. FAS101 or blocking-sleep")
 
     libraries_command.add_parser(sub, _add_environment_options)
     return p
@@ -204,19 +218,6 @@ def _settings(args: argparse.Namespace, paths: list[str]) -> Settings:
     return dataclasses.replace(settings, async_library=None) if args.async_library == "auto" else settings
 
 
-def _statistics(findings: Sequence[Finding]) -> str:
-    counts: dict[str, int] = {}
-    first: dict[str, str] = {}
-    for f in findings:
-        counts[f.code] = counts.get(f.code, 0) + 1
-        first.setdefault(f.code, f.message)
-    lines = []
-    for code in sorted(counts):
-        rule = ALL_RULES.get(code)
-        lines.append(f"{counts[code]:<5} {code} {rule.summary if rule else first[code]}\n")
-    return "".join(lines)
-
-
 def _run_check(args: argparse.Namespace) -> int:
     # file names that are not valid UTF-8 reach us as surrogates: print their original bytes
     if isinstance(sys.stdout, io.TextIOWrapper):
@@ -227,11 +228,20 @@ def _run_check(args: argparse.Namespace) -> int:
         raise ConfigError("--stdin-filename reads one buffer from stdin: give no other paths (or just -)")
     if "-" in paths and not stdin:
         raise ConfigError("- (stdin) cannot be mixed with other paths")
+    missing = [p for p in paths if p != "-" and not os.path.lexists(p)]
+    if missing:  # a typo must not pass as a clean run, whatever the selection
+        raise ConfigError("; ".join(f"{p}: no such file or directory" for p in missing))
     display = args.stdin_filename or "-"
     settings = _settings(args, [display] if stdin else paths or ["."])
     progress = None
+    sources: dict[str, str] = {}  # texts not on disk, for the code frames of --format full
     if stdin:
-        report = check_stdin(sys.stdin.buffer.read(), display, settings)
+        data = sys.stdin.buffer.read()
+        report = check_stdin(data, display, settings)
+        try:
+            sources[display] = decode(data)
+        except SourceError:
+            pass
     else:
         cache = None
         if not args.no_cache:
@@ -246,7 +256,7 @@ def _run_check(args: argparse.Namespace) -> int:
                 progress.close()
         if cache is not None and cache.warning:
             print(f"fake-async-lint: warning: {cache.warning}", file=sys.stderr)
-    _write_report(args, report.findings)
+    _write_report(args, report.findings, sources)
     n = len(report.findings)
     files = f"{report.files} file{'s' if report.files != 1 else ''}"
     summary = f"Found {n} finding{'s' if n != 1 else ''} in {files}." if n else f"No findings in {files}."
@@ -254,17 +264,32 @@ def _run_check(args: argparse.Namespace) -> int:
     return EXIT_FINDINGS if n and not args.exit_zero else EXIT_CLEAN
 
 
-def _write_report(args: argparse.Namespace, findings: Sequence[Finding]) -> None:
-    stats = _statistics(findings) if args.statistics else ""
+def _render(fmt: str, findings: Sequence[Finding], colour: bool, sources: Mapping[str, str]) -> str:
+    style = text_report.Style(color=colour)
+    if fmt == "text":
+        return text_report.render(findings, style)
+    if fmt == "full":
+        return text_report.render_full(findings, style, sources)
+    if fmt == "grouped":
+        return text_report.render_grouped(findings, style)
+    return REPORTERS[fmt](findings)
+
+
+def _write_report(args: argparse.Namespace, findings: Sequence[Finding], sources: Mapping[str, str]) -> None:
+    summaries = {code: rule.summary for code, rule in ALL_RULES.items()}
+    stats = text_report.statistics(findings, summaries) if args.statistics else ""
+    if stats and args.format in ("full", "grouped"):
+        stats = "\n" + stats  # a blank line after the last block
+    readable = args.format in TEXT_FORMATS
     if args.output_file is None:
-        colour = args.format == "text" and use_color(args.color, sys.stdout)
-        sys.stdout.write(paint(findings) if colour else REPORTERS[args.format](findings))
+        colour = readable and use_color(args.color, sys.stdout)
+        sys.stdout.write(_render(args.format, findings, colour, sources))
         # statistics must not break a machine-readable stream
-        (sys.stdout if args.format == "text" else sys.stderr).write(stats)
+        (sys.stdout if readable else sys.stderr).write(stats)
         sys.stdout.flush()
         return
-    colour = args.format == "text" and args.color == "always"
-    text = paint(findings) if colour else REPORTERS[args.format](findings)
+    colour = readable and args.color == "always"
+    text = _render(args.format, findings, colour, sources)
     try:
         out = Path(args.output_file)
         if out.parent != Path(""):
@@ -284,10 +309,23 @@ def _run_rules() -> int:
     return EXIT_CLEAN
 
 
+def find_rule(text: str) -> Optional[Rule]:
+    """A rule by its code (`FAS101`, any case) or its name (`blocking-sleep`, as `rules` prints it)."""
+    key = text.strip()
+    rule = ALL_RULES.get(key.upper())
+    if rule is not None:
+        return rule
+    name = key.lower().replace("_", "-")
+    return next((r for r in ALL_RULES.values() if r.name == name), None)
+
+
 def _run_explain(code: str) -> int:
-    rule = ALL_RULES.get(code.strip().upper())
+    rule = find_rule(code)
     if rule is None:
-        print(f"fake-async-lint: unknown rule {code!r}; `fake-async-lint rules` lists them", file=sys.stderr)
+        print(
+            f"fake-async-lint: unknown rule {code!r}: give a code or a name; `fake-async-lint rules` lists them",
+            file=sys.stderr,
+        )
         return EXIT_USAGE
     sys.stdout.write(rule_page(rule))
     return EXIT_CLEAN

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import difflib
 import fnmatch
+import json
 import os
 import re
 import sys
@@ -183,7 +184,7 @@ def check_code(text: str) -> str:
 
 
 def parse_codes(value: Any) -> tuple[str, ...]:
-    """A list of codes, or one comma-separated string of them."""
+    """A flag's codes: one comma-separated string of them (or a list)."""
     if isinstance(value, str):
         items: list[Any] = [p for p in re.split(r"[,\s]+", value) if p]
     elif isinstance(value, list):
@@ -198,10 +199,31 @@ def parse_codes(value: Any) -> tuple[str, ...]:
     return tuple(out)
 
 
+def string_list(value: Any) -> list[str]:
+    """The one rule for every list key of the file: a TOML list of strings, never a bare string.
+
+    (Flags take comma-separated strings; a file says what it means with a list.)"""
+    if isinstance(value, list):
+        for item in value:
+            if not isinstance(item, str):
+                raise Invalid(f"expected a list of strings, got {_kind(item)} in the list")
+        return value
+    if isinstance(value, str):
+        items = ", ".join(json.dumps(p.strip()) for p in value.split(",") if p.strip())
+        raise Invalid(f"expected a list of strings, got a string; write [{items}]")
+    raise Invalid(f"expected a list of strings, got {_kind(value)}")
+
+
+def _file_codes(value: Any) -> tuple[str, ...]:
+    return tuple(check_code(item) for item in string_list(value))
+
+
 def _globs(value: Any) -> tuple[str, ...]:
-    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-        raise Invalid(f"expected a list of glob strings, got {_kind(value)}")
-    return tuple(normalise_glob(v) for v in value if v.strip())
+    return tuple(normalise_glob(v) for v in string_list(value) if v.strip())
+
+
+def _file_safe(value: Any) -> tuple[str, ...]:
+    return tuple(qualified_name(v) for v in string_list(value))
 
 
 def normalise_glob(pattern: str) -> str:
@@ -217,7 +239,7 @@ def parse_per_file_ignores(value: Any) -> tuple[tuple[str, tuple[str, ...]], ...
     out = []
     for glob, codes in value.items():
         try:
-            out.append((normalise_glob(glob), parse_codes(codes)))
+            out.append((normalise_glob(glob), _file_codes(codes)))
         except ValueError as e:
             raise Invalid(f"{glob!r}: {e}") from None
     return tuple(out)
@@ -231,6 +253,7 @@ def qualified_name(text: Any) -> str:
 
 
 def parse_safe(value: Any) -> tuple[str, ...]:
+    """A flag's qualified names: one comma-separated string (or a list, as flake8 hands them over)."""
     if isinstance(value, str):
         value = [p for p in re.split(r"[,\s]+", value) if p]
     if not isinstance(value, list):
@@ -362,8 +385,7 @@ def store_dir(settings: Settings) -> Path:
 
 def parse_src(value: Any) -> tuple[str, ...]:
     """Source roots, folders relative to the config file (ruff's `src`)."""
-    if isinstance(value, str) or not isinstance(value, (list, tuple)) or not all(isinstance(v, str) for v in value):
-        raise Invalid(f"expected a list of folder names, got {_kind(value)}")
+    value = string_list(value)  # the rule of every list key
     if any(not v.strip() for v in value):
         raise Invalid("expected a list of folder names, got an empty name")
     return tuple(v.strip() for v in value)
@@ -371,15 +393,15 @@ def parse_src(value: Any) -> tuple[str, ...]:
 
 # key in the file -> (Settings field, parser)
 KEYS: dict[str, tuple[str, Callable[[Any], Any]]] = {
-    "select": ("select", parse_codes),
-    "extend-select": ("extend_select", parse_codes),
-    "ignore": ("ignore", parse_codes),
+    "select": ("select", _file_codes),
+    "extend-select": ("extend_select", _file_codes),
+    "ignore": ("ignore", _file_codes),
     "exclude": ("exclude", _globs),
     "extend-exclude": ("extend_exclude", _globs),
     "per-file-ignores": ("per_file_ignores", parse_per_file_ignores),
     "extra-blocking": ("extra_blocking", parse_extra_blocking),
     "extra-hops": ("extra_hops", parse_extra_hops),
-    "safe": ("safe", parse_safe),
+    "safe": ("safe", _file_safe),
     "async-library": ("async_library", parse_library),
     "max-depth": ("max_depth", parse_max_depth),
     "python": ("python", parse_python),

@@ -61,6 +61,20 @@ def readme_with_table(readme: str) -> str:
     return f"{head}{README_START}\n{rules_table()}{README_END}{tail}"
 
 
+NAV_START = "    # rules-nav:start"
+NAV_END = "    # rules-nav:end"
+
+
+def mkdocs_with_nav(config: str) -> str:
+    """mkdocs.yml with the rule entries of its `nav` (between the markers) listing every rule."""
+    head, sep, rest = config.partition(NAV_START + "\n")
+    _, sep2, tail = rest.partition(NAV_END)
+    if not sep or not sep2:
+        raise ValueError("mkdocs.yml lacks the rules-nav markers")
+    entries = "".join(f"    - {r.code} {r.name}: rules/{r.code}.md\n" for r in ALL_RULES.values())
+    return f"{head}{NAV_START}\n{entries}{NAV_END}{tail}"
+
+
 def write_rule_pages(directory: str) -> list[str]:
     """(Re)write docs/rules/*.md; returns the files written."""
     import os
@@ -85,6 +99,13 @@ def write_rule_pages(directory: str) -> list[str]:
         with open(readme, "w", encoding="utf-8", newline="\n") as f:
             f.write(readme_with_table(text))
         written.append(readme)
+    mkdocs = os.path.normpath(os.path.join(os.path.dirname(os.path.abspath(directory)), "..", "mkdocs.yml"))
+    if os.path.exists(mkdocs):
+        with open(mkdocs, encoding="utf-8") as f:
+            text = f.read()
+        with open(mkdocs, "w", encoding="utf-8", newline="\n") as f:
+            f.write(mkdocs_with_nav(text))
+        written.append(mkdocs)
     return written
 
 

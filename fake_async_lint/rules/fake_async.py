@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import ast
 import functools
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import PurePath
 from typing import Any, Callable, Iterator, Mapping, Optional, Sequence, TypeVar
 
@@ -921,10 +921,10 @@ class _Checker:
         q = self.model.qualname_of(ctor.func, ctor) or "ThreadPoolExecutor"
         name = q.rsplit(".", 1)[-1]
         names = ", ".join(dict.fromkeys(f.name for f in coroutines))
-        message = (
-            f"{name}(max_workers={n}) caps these coroutines at {n} concurrent operations: {names}; {pool_message(n)}"
-        )
-        return self.ctx.finding(ctor, "FAS201", message, api=q, coroutine=coroutines[0].name)
+        advice = pool_message(n)
+        message = f"{name}(max_workers={n}) caps coroutines {names} at {n} operations at once; {advice}"
+        found = self.ctx.finding(ctor, "FAS201", message, api=q, replacement=advice, coroutine=coroutines[0].name)
+        return replace(found, coroutines=tuple(dict.fromkeys(f.name for f in coroutines)))
 
     # -- FAS202 / FAS203 ------------------------------------------------------------------
     # -- FAS203 through helpers ------------------------------------------------------------
@@ -984,8 +984,11 @@ class _Checker:
                 if row is None:
                     continue
                 shown = row.shown
+                say = row.say
                 if row.code == "FAS202":
-                    message = f"{shown}() in coroutine '{fn.name}'; {row.say}"
+                    if row.fix:  # what happens, in plain words
+                        say = f"use `{row.fix}`: the same loop, and never a new one that nothing runs"
+                    message = f"{shown}() in coroutine '{fn.name}'; {say}"
                 else:
                     message = f"nested event loop: {shown}() in coroutine '{fn.name}'; {row.say}"
                 yield self.ctx.finding(
@@ -993,7 +996,7 @@ class _Checker:
                     row.code,
                     message,
                     api=shown,
-                    replacement=row.say,
+                    replacement=say,
                     coroutine=fn.name,
                     fix=self._loop_fix(call, row),
                 )
@@ -1275,10 +1278,7 @@ def check(model: ModuleModel, ctx: Context) -> Iterator[Finding]:
 
 def pool_message(workers: str) -> str:
     """What to use instead of a thread pool that caps coroutines."""
-    return (
-        "use a native async client with an `asyncio.Semaphore(C)` in front where a cap is wanted and a "
-        f"small keep-alive pool ({_HTTP_CLIENT} does both) instead of a thread pool"
-    )
+    return f"use a native async client ({_HTTP_CLIENT}), with an `asyncio.Semaphore` where a cap is wanted"
 
 
 def hop_message(shown: str, names: Sequence[str], kind: str, coroutine: str, advice: str) -> str:

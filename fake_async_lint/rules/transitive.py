@@ -169,9 +169,10 @@ def message(
     callee: str,
     library: str,
 ) -> str:
-    """`blocking HTTP call reached through a() -> b() -> requests.get() in coroutine 'h'; make a() async and ...`"""
-    chain = " -> ".join(f"{s.name}()" for s in steps)
-    return f"blocking {kind} reached through {chain} in coroutine '{coroutine}'; {fix_text(steps[0].name, advice, callee, library)}"
+    """`blocking HTTP call requests.get() via a() -> b() in coroutine 'h'; make a() async and ...`"""
+    via = " -> ".join(f"{s.name}()" for s in steps[:-1])
+    api = f"{steps[-1].name}()" + (f" via {via}" if via else "")
+    return f"blocking {kind} {api} in coroutine '{coroutine}'; {fix_text(steps[0].name, advice, callee, library)}"
 
 
 def fix_text(helper: str, advice: str, callee: str, library: str) -> str:

@@ -229,9 +229,14 @@ def test_the_wrapper_class_from_the_issue() -> None:
         ("FAS200", 16, 19),
     ]
     assert found[0].message.startswith(
-        "ThreadPoolExecutor(max_workers=3) caps these coroutines at 3 concurrent operations: select, insert; "
-        "use a native async client with an `asyncio.Semaphore(C)` in front"
+        "ThreadPoolExecutor(max_workers=3) caps coroutines select, insert at 3 operations at once; "
+        "use a native async client (fake_async_lint.client.AsyncHTTPClient)"
     )
+    assert found[0].replacement == (
+        "use a native async client (fake_async_lint.client.AsyncHTTPClient), "
+        "with an `asyncio.Semaphore` where a cap is wanted"
+    )
+    assert (found[0].coroutine, found[0].coroutines) == ("select", ("select", "insert"))
     assert "httpx.Limits" not in found[0].message
     assert found[2].message == (
         "thread hop loop.run_in_executor() wraps blocking HTTP call requests.get() in coroutine 'select'; "
@@ -472,7 +477,7 @@ def test_executor_sized_by_module_constant_and_class_attribute() -> None:
         """
     found = findings(source, "FAS201")
     assert [(f.code, f.line, f.col) for f in found] == [("FAS201", 7, 13)]
-    assert found[0].message.startswith("ThreadPoolExecutor(max_workers=4) caps these coroutines at 4")
+    assert found[0].message.startswith("ThreadPoolExecutor(max_workers=4) caps coroutines ")
 
 
 def test_executor_in_a_with_block_and_a_non_literal_size() -> None:
@@ -488,7 +493,7 @@ def test_executor_in_a_with_block_and_a_non_literal_size() -> None:
     found = findings(source, "FAS201")
     assert [(f.line, f.col) for f in found] == [(6, 10)]
     assert found[0].message.startswith(
-        "ThreadPoolExecutor(max_workers=settings.workers) caps these coroutines at settings.workers concurrent"
+        "ThreadPoolExecutor(max_workers=settings.workers) caps coroutines crawl at settings.workers operations at once"
     )
 
 
@@ -510,7 +515,7 @@ def test_default_executor_backs_none_and_to_thread() -> None:
         """
     found = findings(source, "FAS201")
     assert [(f.line, f.col) for f in found] == [(6, 31)]
-    assert "caps these coroutines at 2 concurrent operations: a, b;" in found[0].message
+    assert "caps coroutines a, b at 2 operations at once;" in found[0].message
 
 
 @pytest.mark.parametrize(
