@@ -358,9 +358,10 @@ def _linked_finding(site: LinkedSite, catalog: Catalog, twin: Optional[str] = No
     if site.library_target is not None:  # the helper is a library's: its own async twin, else a thread
         hop = _TO_THREAD.get(site.library, _TO_THREAD["asyncio"]).format(site.callee)
         advice = twin or f"`{hop}` (the library has no async form of it)"
+    coroutines: tuple[str, ...] = ()
     if site.rule == CODE and site.library_target is not None:
-        chain = " -> ".join(f"{s.name}()" for s in site.steps)
-        text = f"blocking {kind} reached through {chain} in coroutine '{site.coroutine}'; {advice}"
+        via = " -> ".join(f"{s.name}()" for s in site.steps[:-1])
+        text = f"blocking {kind} {site.steps[-1].name}() via {via} in coroutine '{site.coroutine}'; {advice}"
     elif site.rule == CODE:
         text = message(kind, site.steps, site.coroutine, advice, site.callee, site.library)
     elif site.rule == "FAS201":
@@ -368,9 +369,10 @@ def _linked_finding(site: LinkedSite, catalog: Catalog, twin: Optional[str] = No
 
         pool = site.steps[0]
         advice = pool_message(site.workers)
+        coroutines = tuple(site.coroutine.split(", "))
         text = (
             f"thread pool {site.callee} ({os.path.basename(pool.path)}:{pool.line}, {site.api}(max_workers="
-            f"{site.workers})) caps these coroutines at {site.workers} concurrent operations: {site.coroutine}; {advice}"
+            f"{site.workers})) caps coroutines {site.coroutine} at {site.workers} operations at once; {advice}"
         )
     else:
         from .fake_async import hop_message
@@ -386,8 +388,9 @@ def _linked_finding(site: LinkedSite, catalog: Catalog, twin: Optional[str] = No
         end_col=site.end_col,
         api=site.api,
         replacement=advice,
-        coroutine=site.coroutine,
+        coroutine=coroutines[0] if coroutines else site.coroutine,
         chain=site.steps,
+        coroutines=coroutines,
     )
 
 

@@ -129,11 +129,11 @@ def test_library_chains_twins_and_legitimate_threads(project: Path) -> None:
     ]
     pay, rates, hop = (m for _, _, _, m in got)
     assert pay == (
-        "blocking HTTP call reached through PayClient.charge() -> PayClient._post() -> requests.post() in "
+        "blocking HTTP call requests.post() via PayClient.charge() -> PayClient._post() in "
         "coroutine 'pay'; use `await client.charge(...)` on `paysdk.AsyncPayClient`"
     )
     assert rates.startswith(
-        "blocking HTTP call reached through fetch_rates() -> urllib.request.urlopen() in coroutine 'rates'; "
+        "blocking HTTP call urllib.request.urlopen() via fetch_rates() in coroutine 'rates'; "
         "`await asyncio.to_thread(legacysdk.fetch_rates, ...)` (the library has no async form of it)"
     )
     assert hop.startswith("thread hop asyncio.to_thread() wraps PayClient.charge() -> PayClient._post()")

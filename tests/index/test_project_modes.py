@@ -221,10 +221,11 @@ def test_stdin_and_api(project: Path, name: str) -> None:
 def test_a_pool_of_another_module_is_reported_once_per_file_with_every_coroutine(project: Path) -> None:
     [pool] = [f for f in check_paths(["src/shop/workers.py"], SETTINGS).findings if f.chain and f.code == "FAS201"][:1]
     assert pool.message.startswith(
-        "thread pool EXECUTOR (pools.py:3, ThreadPoolExecutor(max_workers=4)) caps these coroutines at 4 "
-        "concurrent operations: fetch, other; use a native async client"
+        "thread pool EXECUTOR (pools.py:3, ThreadPoolExecutor(max_workers=4)) caps coroutines fetch, other at 4 "
+        "operations at once; "
     )
     assert [(Path(s.path).name, s.line, s.col) for s in pool.chain] == [("pools.py", 3, 12)]
+    assert (pool.coroutine, pool.coroutines) == ("fetch", ("fetch", "other"))
 
 
 def test_cross_module_hop_message_names_the_chain(project: Path) -> None:
