@@ -1,10 +1,9 @@
 #!/usr/bin/env python3
 """Fetch the pinned benchmark corpus: real async-heavy code from PyPI.
 
-The pins (one package per row: dir, requirement, form, archive, sha256) live
-outside the repository, by default in ``../shared/data/corpus-pins.tsv``
-relative to the repository root; ``--pins`` or the environment variable
-``FAL_CORPUS_PINS`` point elsewhere. Each pinned archive is fetched with
+The pins (one package per row: dir, requirement, form, archive, sha256) ship
+with the benchmarks, in ``benchmarks/corpus-pins.tsv``; ``--pins`` or the
+environment variable ``FAL_CORPUS_PINS`` point elsewhere. Each pinned archive is fetched with
 ``pip download --no-deps``, its sha256 is checked against the pin (a mismatch
 is an error), and only its ``.py`` files are unpacked into
 ``benchmarks/.corpus/<dir>/``. Archives are cached in
@@ -89,7 +88,7 @@ def default_pins_path() -> Path:
     env = os.environ.get(PINS_ENV)
     if env:
         return Path(env)
-    return REPO_ROOT.parent / "shared" / "data" / "corpus-pins.tsv"
+    return BENCH_DIR / "corpus-pins.tsv"
 
 
 def read_pins(path: Path) -> list[Pin]:

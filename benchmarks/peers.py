@@ -46,7 +46,48 @@ NOTES = {
     "`request.app`: an attribute bag of a framework object, not tracked (known limitation)",
     ("lowlevel.py", 51): "`os.path.abspath` does no disk I/O (at most a getcwd() for a relative path): "
     "not labelled; ruff's ASYNC240 lists it, flake8-async does not",
+    ("parity.py", 73): "`os.path.normpath` is string arithmetic: no system call at all",
+    ("parity.py", 74): "`os.path.relpath` is string arithmetic (plus getcwd() for a relative path): no disk wait",
+    ("parity.py", 75): "`os.path.abspath`: string arithmetic plus getcwd() for a relative path: no disk wait",
 }
+
+# What we compared in the peers' own test suites (read with the search tool, not run, not copied).
+# Kept here so that regenerating the report keeps it; update it when the catalog changes.
+SUITES = """\
+## The peers' own test suites
+
+Read, not run and not copied: flake8-async's `tests/eval_files/async2*.py` (python-trio/flake8-async
+at c695f61) and ruff's `crates/ruff_linter/resources/test/fixtures/flake8_async/ASYNC2*.py`
+(ASYNC210, 212, 220, 222, 22x, 230, 240, 250, 251). For each import-backed case they expect reported,
+the fixture `tests/fixtures/peers/parity.py` has a line of our own code, labelled and reported above.
+
+| their case | their code | ours | parity.py |
+|---|---|---|---|
+| `requests.*`, `httpx.*`/`httpx2.*` module functions, `urllib3.request`, `urllib.request.urlopen` | ASYNC210 | FAS100 | 27-32 |
+| `httpx.Client` methods, bound by assignment or annotation (`X`, `X \\| None`, `Optional[X]`, `x: X = ...`) | ASYNC212 | FAS100 | 39-44 |
+| `subprocess.run/call/check_call/check_output/getoutput/getstatusoutput`, `Popen`, `os.system`, `os.popen`, `os.spawn*`, `os.posix_spawn[p]` | ASYNC220/221 | FAS103 (`posix_spawn[p]` added) | 48-55 |
+| `os.wait/wait3/wait4/waitid/waitpid` | ASYNC222 | FAS103 (not with `os.WNOHANG`) | 56-57 |
+| `open`, `io.open`, `io.open_code`, `os.fdopen`, also as `with` items | ASYNC230/231 | FAS104 (`io.open_code` added) | 89-93 |
+| `Path.open/read_text/read_bytes/write_text/write_bytes/touch` | ruff ASYNC230 | FAS104 (`touch`: FAS109) | 81, 84 |
+| methods of a file (`open()` result, or annotated `io.TextIOWrapper`/`BufferedReader`/...) | ASYNC232 | FAS104: read, read1, readinto(1), peek, readline(s), write(lines), seek, flush, truncate, close (read1, readinto(1), peek, close added) | 90, 94-97 |
+| `os.path.exists/isfile/isdir/islink/lexists/ismount/realpath/getatime/getctime/getmtime/getsize/samefile/sameopenfile/_joinrealpath` | ASYNC240 | FAS109 (`sameopenfile`, `_joinrealpath` added) | 65-71 |
+| non-pure `pathlib.Path` methods (`exists`, `is_*`, `stat`, `glob`, `iterdir`, `owner`, `group`, `symlink_to`, `hardlink_to`, `lchmod`, `walk` ...) | ruff ASYNC240 | FAS109 (`owner`, `group`, `is_mount/socket/fifo/block_device/char_device/junction`, `symlink_to`, `hardlink_to`, `link_to`, `lchmod`, `walk` added) | 81-83 |
+| `input()`; `time.sleep` / `from time import sleep` | ASYNC250/251 | FAS108 / FAS101 | 101-102 |
+
+Reported by a peer and deliberately not by us (each is no real I/O wait, or not import-backed):
+
+- `os.path.normpath`, `relpath`, `abspath`, `_path_normpath` (ASYNC240): string computations; `abspath`
+  and `relpath` call `getcwd()` for a relative path, a system call that does not wait on a disk.
+  Parity lines 73-75; the FAS109 page says so.
+- `Path.absolute()`, `expanduser()`, `home()`, `cwd()` (ruff ASYNC240): `getcwd()` / the environment, no disk wait.
+- `httpx.Client.close()` (ASYNC212): releases pooled sockets without waiting on the peer.
+- any other method of a file object (flake8-async ASYNC232 flags every attribute call: `fileno()`,
+  `readable()`, `isatty()` ...): no I/O.
+- `x.request("GET", ...)` on any object once urllib3 is imported (flake8-async ASYNC211): a guess from a
+  method name, not an import-backed object.
+- `async with open(...)` (ASYNC230): reported by us too (the `open()` call runs, then the `async with`
+  fails); a star import of a module whose `open` is async (`from aiofiles import *`) is not the builtin.
+"""
 
 
 @dataclass
@@ -260,7 +301,8 @@ def report(directory: Path) -> str:
                     peer_only.append(f"- {name}:{line}: {tool.name} {_fmt(blocking)} ({label}){_note(name, line)}")
     out += peer_only or ["none"]
     out.append("")
-    return "\n".join(out) + "\n"
+    out.append(SUITES)
+    return "\n".join(out)
 
 
 def main(argv: Optional[list[str]] = None) -> int:

@@ -17,9 +17,9 @@ __version__ = "0.1.0"
 # Loaded on first use, so `import fake_async_lint.client` does not pay for the rule engine.
 _API = {
     "Settings": "config",
-    "Report": "engine",
+    "Report": "results",
     "check_file": "engine",
-    "check_paths": "engine",
+    "check_paths": "scan",
     "check_source": "engine",
     "ChainStep": "findings",
     "Finding": "findings",
@@ -28,8 +28,10 @@ _API = {
 
 if TYPE_CHECKING:
     from .config import Settings
-    from .engine import Report, check_file, check_paths, check_source
+    from .engine import check_file, check_source
     from .findings import ChainStep, Finding, Fix
+    from .results import Report
+    from .scan import check_paths
 
 
 def __getattr__(name: str) -> Any:

@@ -19,7 +19,6 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import tempfile
 import time
 from dataclasses import asdict
 from pathlib import Path
@@ -27,9 +26,9 @@ from typing import Any, Optional, Sequence
 
 from . import __version__
 from .config import Settings
-from .engine import FileResult
 from .findings import Finding
-from .index.store import tool_fingerprint
+from .index.store import replace_file, tool_fingerprint
+from .results import FileResult
 
 CACHE_DIR_NAME = ".fake_async_lint_cache"
 CACHE_ENV = "FAKE_ASYNC_LINT_CACHE_DIR"
@@ -201,14 +200,7 @@ class Cache:
         )
         try:
             self._prepare_dir()
-            fd, tmp = tempfile.mkstemp(dir=self.directory, prefix=".tmp-", suffix=".json")
-            try:
-                with os.fdopen(fd, "w", encoding="utf-8", errors="surrogateescape") as f:
-                    f.write(payload)
-                os.replace(tmp, self._linked_file)
-            except BaseException:
-                _unlink(tmp)
-                raise
+            replace_file(self._linked_file, payload)
         except OSError as e:
             self.warning = f"cache not saved to {self.directory}: {e.strerror or e}"
 
@@ -225,14 +217,7 @@ class Cache:
                 entries = disk
             entries = {k: v for k, v in entries.items() if k in self._new or os.path.exists(k)}
             payload = json.dumps({"format": FORMAT, "entries": entries}, separators=(",", ":"))
-            fd, tmp = tempfile.mkstemp(dir=self.directory, prefix=".tmp-", suffix=".json")
-            try:
-                with os.fdopen(fd, "w", encoding="utf-8") as f:
-                    f.write(payload)
-                os.replace(tmp, self.file)
-            except BaseException:
-                _unlink(tmp)
-                raise
+            replace_file(self.file, payload)
             self._new = {}
             self._drop_stale()
         except OSError as e:
@@ -276,10 +261,3 @@ def _content_digest(path: str) -> Optional[str]:
             return digest(f.read())
     except OSError:
         return None
-
-
-def _unlink(path: str) -> None:
-    try:
-        os.unlink(path)
-    except OSError:
-        pass

@@ -5,23 +5,31 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import io
+import os
 import sys
 from pathlib import Path
-from typing import Any, Callable, Optional, Sequence
+from typing import Any, Callable, Mapping, Optional, Sequence
 
 from . import __version__, config
+<<<<<<< HEAD
 from . import plan as plan_command
 from .cache import Cache, default_dir
+=======
+from .cache import CACHE_ENV, Cache, default_dir
+>>>>>>> main
 from .config import ConfigError, Settings
 from .docs import rule_page
-from .engine import check_paths
 from .findings import Finding
 from .fix import command as fix_command
-from .report import REPORTERS
-from .rules import ALL_RULES
+from .index import libraries_command
+from .report import REPORTERS, TEXT_FORMATS
+from .report import text as text_report
+from .rules import ALL_RULES, Rule
 from .runner import default_jobs
+from .scan import check_paths
+from .source import SourceError, decode
 from .stdin import check_stdin
-from .term import ProgressLine, paint, use_color
+from .term import ProgressLine, use_color
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
 
@@ -96,16 +104,52 @@ def _add_check_options(check: argparse.ArgumentParser) -> None:
         help="whose replacements findings name (default: auto, per module)",
     )
     cfg.add_argument("--max-depth", type=_flag_type(config.parse_max_depth), metavar="N", help="call-graph depth")
+    _add_environment_options(check)
     run = check.add_argument_group("running")
     run.add_argument("-j", "--jobs", type=_jobs, default=0, metavar="N", help="processes (default 0: all cores)")
     run.add_argument("--no-cache", action="store_true", help="neither read nor write the result cache")
-    run.add_argument("--cache-dir", metavar="DIR", help="where the cache lives (default: next to the config file)")
+    run.add_argument(
+        "--cache-dir",
+        type=_flag_type(config.parse_cache_dir),
+        metavar="DIR",
+        help="where the caches live (default: results next to the config file, library summaries in the user cache)",
+    )
     out = check.add_argument_group("output")
-    out.add_argument("--format", choices=sorted(REPORTERS), default="text", help="output format")
+    out.add_argument(
+        "--format",
+        choices=sorted(REPORTERS),
+        default="text",
+        help="text: a line per finding; full: with code frames, chains hop by hop and fixes; grouped: by file; "
+        "or json, sarif, github, junit (default: text)",
+    )
     out.add_argument("--output-file", "-o", metavar="PATH", help="write the report to PATH instead of stdout")
-    out.add_argument("--statistics", action="store_true", help="print the number of findings per code")
+    out.add_argument(
+        "--statistics",
+        action="store_true",
+        help="print the number of findings per code, and the blocking lines many chains share",
+    )
     out.add_argument("--exit-zero", action="store_true", help="exit 0 even when there are findings")
-    out.add_argument("--color", choices=("auto", "always", "never"), default="auto", help="colour the text format")
+    out.add_argument(
+        "--color", choices=("auto", "always", "never"), default="auto", help="colour the text, full, grouped formats"
+    )
+
+
+def _add_environment_options(parser: argparse.ArgumentParser) -> None:
+    env = parser.add_argument_group("installed libraries")
+    env.add_argument(
+        "--python",
+        type=_flag_type(config.parse_python),
+        metavar="PATH",
+        help="the interpreter (or virtualenv) whose installed libraries are followed "
+        "(default: $VIRTUAL_ENV, then .venv/venv in the project root, then the running interpreter)",
+    )
+    env.add_argument(
+        "--follow-imports",
+        type=_flag_type(config.parse_follow_imports),
+        metavar="{all,project,none}",
+        help="follow calls into installed libraries and the project (all, the default), "
+        "the project only, or only the files named",
+    )
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -122,14 +166,35 @@ def _parser() -> argparse.ArgumentParser:
     plan_command.add_parser(sub)
 
     sub.add_parser("rules", help="list the rule codes with one-line summaries")
+    sub.add_parser(
+        "server",
+        help="run the language server on stdin/stdout (for editors; needs the `server` extra)",
+        description="A Language Server (LSP) over stdio: diagnostics as you type, quick fixes, noqa, hover. "
+        "Editors start it; see docs/editors.md.",
+    )
 
     explain = sub.add_parser("explain", help="print a rule's documentation page")
-    explain.add_argument("code", help="a rule code, e.g. FAS100")
+    explain.add_argument("code", help="a rule code or name, e.g. FAS101 or blocking-sleep")
+
+    libraries_command.add_parser(sub, _add_environment_options)
     return p
 
 
 def _flatten(lists: Optional[list[Any]]) -> Optional[tuple[Any, ...]]:
     return None if lists is None else tuple(x for sub in lists for x in sub)
+
+
+def _run_server() -> int:
+    try:
+        from .server import serve
+    except ImportError as e:
+        print(
+            f"fake-async-lint: the language server needs pygls ({e}); "
+            "install it with: pip install 'fake-async-lint[server]' (or pip install pygls)",
+            file=sys.stderr,
+        )
+        return EXIT_USAGE
+    return serve()
 
 
 def _settings(args: argparse.Namespace, paths: list[str]) -> Settings:
@@ -143,6 +208,10 @@ def _settings(args: argparse.Namespace, paths: list[str]) -> Settings:
         "safe": _flatten(args.safe),
         "async_library": args.async_library,
         "max_depth": args.max_depth,
+        "python": args.python,
+        "follow_imports": args.follow_imports,
+        # the flag, else $FAKE_ASYNC_LINT_CACHE_DIR, beat the file's cache-dir (as ruff's do)
+        "cache_dir": args.cache_dir or os.environ.get(CACHE_ENV) or None,
     }
     if args.extra_blocking is not None:
         try:
@@ -155,19 +224,6 @@ def _settings(args: argparse.Namespace, paths: list[str]) -> Settings:
     return dataclasses.replace(settings, async_library=None) if args.async_library == "auto" else settings
 
 
-def _statistics(findings: Sequence[Finding]) -> str:
-    counts: dict[str, int] = {}
-    first: dict[str, str] = {}
-    for f in findings:
-        counts[f.code] = counts.get(f.code, 0) + 1
-        first.setdefault(f.code, f.message)
-    lines = []
-    for code in sorted(counts):
-        rule = ALL_RULES.get(code)
-        lines.append(f"{counts[code]:<5} {code} {rule.summary if rule else first[code]}\n")
-    return "".join(lines)
-
-
 def _run_check(args: argparse.Namespace) -> int:
     # file names that are not valid UTF-8 reach us as surrogates: print their original bytes
     if isinstance(sys.stdout, io.TextIOWrapper):
@@ -178,15 +234,24 @@ def _run_check(args: argparse.Namespace) -> int:
         raise ConfigError("--stdin-filename reads one buffer from stdin: give no other paths (or just -)")
     if "-" in paths and not stdin:
         raise ConfigError("- (stdin) cannot be mixed with other paths")
+    missing = [p for p in paths if p != "-" and not os.path.lexists(p)]
+    if missing:  # a typo must not pass as a clean run, whatever the selection
+        raise ConfigError("; ".join(f"{p}: no such file or directory" for p in missing))
     display = args.stdin_filename or "-"
     settings = _settings(args, [display] if stdin else paths or ["."])
     progress = None
+    sources: dict[str, str] = {}  # texts not on disk, for the code frames of --format full
     if stdin:
-        report = check_stdin(sys.stdin.buffer.read(), display, settings)
+        data = sys.stdin.buffer.read()
+        report = check_stdin(data, display, settings)
+        try:
+            sources[display] = decode(data)
+        except SourceError:
+            pass
     else:
         cache = None
         if not args.no_cache:
-            cache = Cache(args.cache_dir or default_dir(settings), settings)
+            cache = Cache(settings.cache_dir or default_dir(settings), settings)
         progress = ProgressLine.for_stream(sys.stderr)
         try:
             report = check_paths(
@@ -197,7 +262,7 @@ def _run_check(args: argparse.Namespace) -> int:
                 progress.close()
         if cache is not None and cache.warning:
             print(f"fake-async-lint: warning: {cache.warning}", file=sys.stderr)
-    _write_report(args, report.findings)
+    _write_report(args, report.findings, sources)
     n = len(report.findings)
     files = f"{report.files} file{'s' if report.files != 1 else ''}"
     summary = f"Found {n} finding{'s' if n != 1 else ''} in {files}." if n else f"No findings in {files}."
@@ -205,17 +270,32 @@ def _run_check(args: argparse.Namespace) -> int:
     return EXIT_FINDINGS if n and not args.exit_zero else EXIT_CLEAN
 
 
-def _write_report(args: argparse.Namespace, findings: Sequence[Finding]) -> None:
-    stats = _statistics(findings) if args.statistics else ""
+def _render(fmt: str, findings: Sequence[Finding], colour: bool, sources: Mapping[str, str]) -> str:
+    style = text_report.Style(color=colour)
+    if fmt == "text":
+        return text_report.render(findings, style)
+    if fmt == "full":
+        return text_report.render_full(findings, style, sources)
+    if fmt == "grouped":
+        return text_report.render_grouped(findings, style)
+    return REPORTERS[fmt](findings)
+
+
+def _write_report(args: argparse.Namespace, findings: Sequence[Finding], sources: Mapping[str, str]) -> None:
+    summaries = {code: rule.summary for code, rule in ALL_RULES.items()}
+    stats = text_report.statistics(findings, summaries) if args.statistics else ""
+    if stats and args.format in ("full", "grouped"):
+        stats = "\n" + stats  # a blank line after the last block
+    readable = args.format in TEXT_FORMATS
     if args.output_file is None:
-        colour = args.format == "text" and use_color(args.color, sys.stdout)
-        sys.stdout.write(paint(findings) if colour else REPORTERS[args.format](findings))
+        colour = readable and use_color(args.color, sys.stdout)
+        sys.stdout.write(_render(args.format, findings, colour, sources))
         # statistics must not break a machine-readable stream
-        (sys.stdout if args.format == "text" else sys.stderr).write(stats)
+        (sys.stdout if readable else sys.stderr).write(stats)
         sys.stdout.flush()
         return
-    colour = args.format == "text" and args.color == "always"
-    text = paint(findings) if colour else REPORTERS[args.format](findings)
+    colour = readable and args.color == "always"
+    text = _render(args.format, findings, colour, sources)
     try:
         out = Path(args.output_file)
         if out.parent != Path(""):
@@ -235,10 +315,23 @@ def _run_rules() -> int:
     return EXIT_CLEAN
 
 
+def find_rule(text: str) -> Optional[Rule]:
+    """A rule by its code (`FAS101`, any case) or its name (`blocking-sleep`, as `rules` prints it)."""
+    key = text.strip()
+    rule = ALL_RULES.get(key.upper())
+    if rule is not None:
+        return rule
+    name = key.lower().replace("_", "-")
+    return next((r for r in ALL_RULES.values() if r.name == name), None)
+
+
 def _run_explain(code: str) -> int:
-    rule = ALL_RULES.get(code.strip().upper())
+    rule = find_rule(code)
     if rule is None:
-        print(f"fake-async-lint: unknown rule {code!r}; `fake-async-lint rules` lists them", file=sys.stderr)
+        print(
+            f"fake-async-lint: unknown rule {code!r}: give a code or a name; `fake-async-lint rules` lists them",
+            file=sys.stderr,
+        )
         return EXIT_USAGE
     sys.stdout.write(rule_page(rule))
     return EXIT_CLEAN
@@ -248,6 +341,8 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     parser = _parser()
     args = parser.parse_args(argv)
     try:
+        if args.command == "server":
+            return _run_server()
         if args.command == "check":
             return _run_check(args)
         if args.command == "rules":
@@ -256,8 +351,13 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
             return _run_explain(args.code)
         if args.command == "fix":
             return fix_command.run(args)
+<<<<<<< HEAD
         if args.command == "plan":
             return plan_command.run(args)
+=======
+        if args.command == "libraries":
+            return libraries_command.run(args)
+>>>>>>> main
     except ConfigError as e:
         print(f"fake-async-lint: {e}", file=sys.stderr)
         return EXIT_USAGE

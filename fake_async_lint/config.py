@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import difflib
 import fnmatch
+import json
 import os
 import re
 import sys
@@ -51,6 +52,9 @@ DEFAULT_EXCLUDE = (
 SECTION = "tool.fake-async-lint"
 LIBRARIES = ("asyncio", "anyio", "trio")
 DEFAULT_MAX_DEPTH = 5
+# mypy's word: installed libraries + the project, the project only, or only the files named
+FOLLOW_IMPORTS = ("all", "project", "none")
+DEFAULT_FOLLOW_IMPORTS = "all"
 # `a.b=x, c.d=y` on one line: two entries where one was expected
 _ANOTHER_ENTRY = re.compile(r",\s*[A-Za-z_][\w.]*\s*=")
 _QUALNAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(?:\.(?:[A-Za-z_][A-Za-z0-9_]*|\*\*?))*\Z")
@@ -78,6 +82,11 @@ class Settings:
     safe: tuple[str, ...] = ()
     async_library: Optional[str] = None  # None: detect per module
     max_depth: int = DEFAULT_MAX_DEPTH
+    # the interpreter whose sys.path holds the installed libraries (None: $VIRTUAL_ENV, .venv/venv, our own)
+    python: Optional[str] = None
+    follow_imports: str = DEFAULT_FOLLOW_IMPORTS
+    # the persistent store of library summaries (None: the user cache dir, see `store_dir`)
+    cache_dir: Optional[str] = None
     # the project's source roots (relative to `root`); () = the project root and its src/ folder
     src: tuple[str, ...] = ()
     # where relative globs (exclude, per-file-ignores) are anchored: the config file's directory
@@ -99,6 +108,8 @@ class Settings:
             "safe": sorted(self.safe),
             "async_library": self.async_library,
             "max_depth": self.max_depth,
+            "python": self.python,
+            "follow_imports": self.follow_imports,
         }
         # (`src` is left out: it decides which files a name resolves to, never what one file says)
 
@@ -173,7 +184,7 @@ def check_code(text: str) -> str:
 
 
 def parse_codes(value: Any) -> tuple[str, ...]:
-    """A list of codes, or one comma-separated string of them."""
+    """A flag's codes: one comma-separated string of them (or a list)."""
     if isinstance(value, str):
         items: list[Any] = [p for p in re.split(r"[,\s]+", value) if p]
     elif isinstance(value, list):
@@ -188,10 +199,31 @@ def parse_codes(value: Any) -> tuple[str, ...]:
     return tuple(out)
 
 
+def string_list(value: Any) -> list[str]:
+    """The one rule for every list key of the file: a TOML list of strings, never a bare string.
+
+    (Flags take comma-separated strings; a file says what it means with a list.)"""
+    if isinstance(value, list):
+        for item in value:
+            if not isinstance(item, str):
+                raise Invalid(f"expected a list of strings, got {_kind(item)} in the list")
+        return value
+    if isinstance(value, str):
+        items = ", ".join(json.dumps(p.strip()) for p in value.split(",") if p.strip())
+        raise Invalid(f"expected a list of strings, got a string; write [{items}]")
+    raise Invalid(f"expected a list of strings, got {_kind(value)}")
+
+
+def _file_codes(value: Any) -> tuple[str, ...]:
+    return tuple(check_code(item) for item in string_list(value))
+
+
 def _globs(value: Any) -> tuple[str, ...]:
-    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-        raise Invalid(f"expected a list of glob strings, got {_kind(value)}")
-    return tuple(normalise_glob(v) for v in value if v.strip())
+    return tuple(normalise_glob(v) for v in string_list(value) if v.strip())
+
+
+def _file_safe(value: Any) -> tuple[str, ...]:
+    return tuple(qualified_name(v) for v in string_list(value))
 
 
 def normalise_glob(pattern: str) -> str:
@@ -207,7 +239,7 @@ def parse_per_file_ignores(value: Any) -> tuple[tuple[str, tuple[str, ...]], ...
     out = []
     for glob, codes in value.items():
         try:
-            out.append((normalise_glob(glob), parse_codes(codes)))
+            out.append((normalise_glob(glob), _file_codes(codes)))
         except ValueError as e:
             raise Invalid(f"{glob!r}: {e}") from None
     return tuple(out)
@@ -221,6 +253,7 @@ def qualified_name(text: Any) -> str:
 
 
 def parse_safe(value: Any) -> tuple[str, ...]:
+    """A flag's qualified names: one comma-separated string (or a list, as flake8 hands them over)."""
     if isinstance(value, str):
         value = [p for p in re.split(r"[,\s]+", value) if p]
     if not isinstance(value, list):
@@ -310,10 +343,49 @@ def parse_max_depth(value: Any) -> int:
     return value
 
 
+def parse_follow_imports(value: Any) -> str:
+    if not isinstance(value, str) or value.strip().lower() not in FOLLOW_IMPORTS:
+        shown = repr(value) if isinstance(value, str) else _kind(value)
+        raise Invalid(f"expected one of 'all', 'project', 'none', got {shown}")
+    return value.strip().lower()
+
+
+def _path_value(value: Any, what: str) -> str:
+    if not isinstance(value, str) or not value.strip():
+        shown = repr(value) if isinstance(value, str) else _kind(value)
+        raise Invalid(f"expected the path of {what}, got {shown}")
+    if "\x00" in value:
+        raise Invalid(f"expected the path of {what}, got {value!r}")
+    return os.path.expanduser(value.strip())
+
+
+def _has_separator(path: str) -> bool:
+    return "/" in path or os.sep in path or path in (".", "..")
+
+
+def parse_python(value: Any) -> str:
+    """A path to a Python interpreter (or to a virtual environment's directory); checked when it is used."""
+    return _path_value(value, "a Python interpreter or a virtual environment")
+
+
+def parse_cache_dir(value: Any) -> str:
+    return _path_value(value, "a directory")
+
+
+def store_dir(settings: Settings) -> Path:
+    """Where module and library summaries persist: `<cache-dir>/summaries` when `cache-dir` is set (the
+    key, `--cache-dir` or $FAKE_ASYNC_LINT_CACHE_DIR), else the store's own default (the user cache dir,
+    shared by every project: a library's summary does not depend on the project)."""
+    if settings.cache_dir:
+        return Path(settings.cache_dir) / "summaries"
+    from .index.store import default_store_dir
+
+    return default_store_dir()
+
+
 def parse_src(value: Any) -> tuple[str, ...]:
     """Source roots, folders relative to the config file (ruff's `src`)."""
-    if isinstance(value, str) or not isinstance(value, (list, tuple)) or not all(isinstance(v, str) for v in value):
-        raise Invalid(f"expected a list of folder names, got {_kind(value)}")
+    value = string_list(value)  # the rule of every list key
     if any(not v.strip() for v in value):
         raise Invalid("expected a list of folder names, got an empty name")
     return tuple(v.strip() for v in value)
@@ -321,19 +393,24 @@ def parse_src(value: Any) -> tuple[str, ...]:
 
 # key in the file -> (Settings field, parser)
 KEYS: dict[str, tuple[str, Callable[[Any], Any]]] = {
-    "select": ("select", parse_codes),
-    "extend-select": ("extend_select", parse_codes),
-    "ignore": ("ignore", parse_codes),
+    "select": ("select", _file_codes),
+    "extend-select": ("extend_select", _file_codes),
+    "ignore": ("ignore", _file_codes),
     "exclude": ("exclude", _globs),
     "extend-exclude": ("extend_exclude", _globs),
     "per-file-ignores": ("per_file_ignores", parse_per_file_ignores),
     "extra-blocking": ("extra_blocking", parse_extra_blocking),
     "extra-hops": ("extra_hops", parse_extra_hops),
-    "safe": ("safe", parse_safe),
+    "safe": ("safe", _file_safe),
     "async-library": ("async_library", parse_library),
     "max-depth": ("max_depth", parse_max_depth),
+    "python": ("python", parse_python),
+    "follow-imports": ("follow_imports", parse_follow_imports),
+    "cache-dir": ("cache_dir", parse_cache_dir),
     "src": ("src", parse_src),
 }
+# path values in a file are relative to the file's directory
+_FILE_RELATIVE = ("python", "cache_dir")
 
 
 # ---------------------------------------------------------------- files
@@ -418,6 +495,14 @@ def resolve(
     if found is not None:
         values.update(load_config(found))
         values["root"] = os.path.dirname(os.path.abspath(found))
+        for name in _FILE_RELATIVE:
+            # a bare name that is not in the directory (`python = "python3.12"`) is a command on PATH
+            if name in values and (
+                name == "cache_dir"
+                or _has_separator(values[name])
+                or os.path.exists(os.path.join(values["root"], values[name]))
+            ):
+                values[name] = os.path.join(values["root"], values[name])
         values["config_file"] = str(found)
     values.update({k: v for k, v in (overrides or {}).items() if v is not None})
     return Settings(**values)

@@ -4,6 +4,15 @@ from __future__ import annotations
 
 from .rules import ALL_RULES, Rule
 
+# Where the documentation site (mkdocs, built from docs/) is published: the one setting behind every
+# link to a rule page (the language server's diagnostics, SARIF's helpUri).
+DOCS_BASE_URL = "https://fake-async-lint.github.io/fake-async-lint"
+
+
+def rule_url(code: str) -> str:
+    """The address of a rule's page on the documentation site (docs/rules/CODE.md)."""
+    return f"{DOCS_BASE_URL}/rules/{code.strip().upper()}/"
+
 
 def _block(code: str) -> str:
     return f"```python\n{code.rstrip()}\n```\n"
@@ -52,6 +61,20 @@ def readme_with_table(readme: str) -> str:
     return f"{head}{README_START}\n{rules_table()}{README_END}{tail}"
 
 
+NAV_START = "    # rules-nav:start"
+NAV_END = "    # rules-nav:end"
+
+
+def mkdocs_with_nav(config: str) -> str:
+    """mkdocs.yml with the rule entries of its `nav` (between the markers) listing every rule."""
+    head, sep, rest = config.partition(NAV_START + "\n")
+    _, sep2, tail = rest.partition(NAV_END)
+    if not sep or not sep2:
+        raise ValueError("mkdocs.yml lacks the rules-nav markers")
+    entries = "".join(f"    - {r.code} {r.name}: rules/{r.code}.md\n" for r in ALL_RULES.values())
+    return f"{head}{NAV_START}\n{entries}{NAV_END}{tail}"
+
+
 def write_rule_pages(directory: str) -> list[str]:
     """(Re)write docs/rules/*.md; returns the files written."""
     import os
@@ -76,6 +99,13 @@ def write_rule_pages(directory: str) -> list[str]:
         with open(readme, "w", encoding="utf-8", newline="\n") as f:
             f.write(readme_with_table(text))
         written.append(readme)
+    mkdocs = os.path.normpath(os.path.join(os.path.dirname(os.path.abspath(directory)), "..", "mkdocs.yml"))
+    if os.path.exists(mkdocs):
+        with open(mkdocs, encoding="utf-8") as f:
+            text = f.read()
+        with open(mkdocs, "w", encoding="utf-8", newline="\n") as f:
+            f.write(mkdocs_with_nav(text))
+        written.append(mkdocs)
     return written
 
 

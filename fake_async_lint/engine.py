@@ -6,21 +6,18 @@ import ast
 import functools
 import gc
 import json
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Callable, Iterable, Optional
+from typing import Callable, Optional
 
 from .catalog.loader import Catalog, default_catalog
-from .config import Settings, drop_ignored
+from .config import Settings
 from .findings import Finding
 from .index.summaries import Linked, header_of, index_for, summarise
 from .model.module import ModuleModel
+from .results import FileResult
 from .rules import FAMILIES, Context, transitive
 from .source import SourceError, decode, parse, read_bytes
 from .suppress import NOQA, apply_noqa
-
-if TYPE_CHECKING:
-    from .cache import Cache
 
 DEFAULT_SETTINGS = Settings()
 # A file without this word has no coroutine: nothing in it can be reported.
@@ -183,22 +180,6 @@ def check_file(path: str | Path, settings: Settings = DEFAULT_SETTINGS) -> list[
     return check_source(data, display, settings)
 
 
-@dataclass
-class FileResult:
-    """What the per-file phase yields: cacheable and picklable (for --jobs)."""
-
-    path: str
-    findings: list[Finding] = field(default_factory=list)
-    # cross-module facts for the project phase (FAS300); JSON-serialisable
-    facts: Optional[dict[str, object]] = None
-
-
-@dataclass
-class Report:
-    findings: list[Finding] = field(default_factory=list)
-    files: int = 0
-
-
 def analyse_source(
     source: str | bytes, path: str, settings: Settings = DEFAULT_SETTINGS, *, helper: bool = False
 ) -> FileResult:
@@ -236,60 +217,20 @@ def analyse_file(path: str, settings: Settings = DEFAULT_SETTINGS, *, helper: bo
     return analyse_source(data, path, settings, helper=helper)
 
 
-def link(results: list[FileResult], settings: Settings, *, jobs: int = 1, anchor: Optional[str] = None) -> Linked:
+def link(
+    results: list[FileResult],
+    settings: Settings,
+    *,
+    anchor: Optional[str] = None,
+    batch: Optional[Callable[[list[str]], list[FileResult]]] = None,
+) -> Linked:
     """The project phase for the checked files: chains through named modules and through modules
-    the index finds on demand (`anchor`: a checked path, whose project is searched)."""
+    the index finds on demand (`anchor`: a checked path, whose project is searched; `batch`: how
+    the modules a chain needs are analysed when not in the store, e.g. in worker processes)."""
     if not wants_facts(settings):
         return Linked(results, [], [])
     where = anchor or (results[0].path if results else ".")
     index = index_for(settings, catalog_for(settings), where)
-    done = index.link(results, _analyse_helpers(settings, jobs) if jobs > 1 else None)
+    done = index.link(results, batch)
     done.findings = [f for f in done.findings if settings.selection.enabled(f.code)]
     return done
-
-
-def _analyse_helpers(settings: Settings, jobs: int) -> Callable[[list[str]], list[FileResult]]:
-    from .runner import run_files
-
-    return lambda paths: run_files(paths, settings, jobs=jobs, helper=True)
-
-
-def check_paths(
-    paths: Iterable[str | Path],
-    settings: Settings = DEFAULT_SETTINGS,
-    *,
-    jobs: int = 1,
-    cache: Optional[Cache] = None,
-    progress: Optional[Callable[[int, int], None]] = None,
-) -> Report:
-    """Discover, run the per-file phase (in `jobs` processes, through `cache`), then link."""
-    from .discovery import discover
-    from .runner import run_files
-
-    report = Report()
-    files: list[str] = []
-    named = list(paths)
-    for item in discover(named, settings):
-        report.files += 1
-        if item.error is not None:
-            report.findings.extend(unanalysable(item.path, item.error, settings))
-            continue
-        files.append(item.path)
-    results = run_files(files, settings, jobs=jobs, cache=cache, progress=progress)
-    # the project phase depends only on the contents of the named files and of the modules it
-    # read on demand: when none changed, reuse its result
-    key = cache.project_key(results) if cache is not None else None
-    linked = cache.linked(key) if cache is not None and key is not None else None
-    if linked is None:
-        done = link(results, settings, jobs=jobs, anchor=str(named[0]) if named else ".")
-        results, linked = done.results, done.findings
-        if cache is not None and key is not None:
-            cache.store_linked(key, linked, done.consulted)
-    if cache is not None:  # after the helper passes, whose results are valid for the same content
-        cache.finish(results)
-    for r in results:
-        report.findings.extend(r.findings)
-    report.findings.extend(linked)
-    report.findings = drop_ignored(report.findings, settings)
-    report.findings.sort(key=lambda f: f.sort_key)
-    return report

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import hashlib
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, fields
 from typing import Any, Optional
 
 
@@ -30,6 +30,9 @@ class Fix:
     applicability: str = "safe"  # "safe" or "unsafe"
 
 
+_FIX_FIELDS = frozenset(f.name for f in fields(Fix))
+
+
 @dataclass(frozen=True)
 class Finding:
     """One problem at one place. Lines are 1-based; columns are 1-based characters."""
@@ -46,6 +49,8 @@ class Finding:
     coroutine: str = ""
     chain: tuple[ChainStep, ...] = ()
     fix: Optional[Fix] = field(default=None, compare=False)
+    # every coroutine the finding concerns, when there are several (FAS201: all those a pool caps)
+    coroutines: tuple[str, ...] = field(default=(), compare=False)
 
     @property
     def sort_key(self) -> tuple[str, int, int, str]:
@@ -74,7 +79,8 @@ class Finding:
             replacement=d.get("replacement", ""),
             coroutine=d.get("coroutine", ""),
             chain=tuple(ChainStep(**s) for s in d.get("chain", ())),
-            fix=Fix(**fix) if fix else None,
+            fix=Fix(**{k: v for k, v in fix.items() if k in _FIX_FIELDS}) if fix else None,
+            coroutines=tuple(d.get("coroutines", ())),
         )
 
     def fingerprint(self) -> str:

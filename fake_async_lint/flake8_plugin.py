@@ -14,8 +14,9 @@ import os
 from typing import Any, ClassVar, Iterator, Optional, Sequence
 
 from . import __version__, config
-from .config import Settings
+from .config import ConfigError, Settings
 from .engine import analyse_lines, error_finding, internal_error
+from .index.environment import find_environment
 from .rules import DEFAULT_OFF
 
 
@@ -62,6 +63,21 @@ class Plugin:
             metavar="N",
             help=f"fake-async-lint: call-graph depth (default {config.DEFAULT_MAX_DEPTH})",
         )
+        manager.add_option(
+            "--fas-python",
+            default="",
+            parse_from_config=True,
+            metavar="PATH",
+            help="fake-async-lint: the interpreter or virtualenv whose installed libraries are followed "
+            "(default: $VIRTUAL_ENV, then .venv/venv in the project root, then flake8's own interpreter)",
+        )
+        manager.add_option(
+            "--fas-follow-imports",
+            default=config.DEFAULT_FOLLOW_IMPORTS,
+            parse_from_config=True,
+            metavar="MODE",
+            help="fake-async-lint: all (default: installed libraries and the project), project, or none",
+        )
 
     @classmethod
     def parse_options(cls, options: Any) -> None:
@@ -79,7 +95,16 @@ class Plugin:
             values["async_library"] = config.parse_library(getattr(options, "fas_async_library", "auto"))
             option = "--fas-max-depth"
             values["max_depth"] = config.parse_max_depth(getattr(options, "fas_max_depth", config.DEFAULT_MAX_DEPTH))
-        except ValueError as e:
+            option = "--fas-python"
+            python = getattr(options, "fas_python", "") or ""
+            values["python"] = config.parse_python(python) if str(python).strip() else None
+            if values["python"] is not None:  # a bad interpreter stops flake8 once, not as FAS001 in every file
+                find_environment(values["python"], None, cache_dir=str(config.store_dir(base)), origin="python")
+            option = "--fas-follow-imports"
+            values["follow_imports"] = config.parse_follow_imports(
+                getattr(options, "fas_follow_imports", config.DEFAULT_FOLLOW_IMPORTS)
+            )
+        except (ValueError, ConfigError) as e:
             # flake8 prints this one as a clean "critical error" (no traceback); it has no type stubs
             error: Any = importlib.import_module("flake8.exceptions").ExecutionError
             raise error(f"fake-async-lint: {option} (or {option[2:]} in the config file): {e}") from None

@@ -18,7 +18,8 @@ from typing import Callable, Optional
 
 from .cache import Cache, Signature, digest, signature
 from .config import Settings
-from .engine import FileResult, analyse_file, analyse_source, catalog_for
+from .engine import analyse_file, analyse_source, catalog_for
+from .results import FileResult
 
 # Below this many files to analyse, starting processes costs more than it saves.
 MIN_PARALLEL = 48

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from .config import Settings, drop_ignored
 from .discovery import named_excluder
-from .engine import Report, analyse_source, link
+from .engine import analyse_source, link
+from .results import Report
 
 
 def check_stdin(data: bytes, display: str, settings: Settings) -> Report:

@@ -8,8 +8,7 @@ from collections.abc import Iterable
 from typing import Optional, TextIO
 
 from .findings import Finding
-
-BOLD, RED, CYAN, RESET = "\x1b[1m", "\x1b[1;31m", "\x1b[36m", "\x1b[0m"
+from .report import text
 
 
 def _isatty(stream: Optional[TextIO]) -> bool:
@@ -33,10 +32,7 @@ def use_color(mode: str, stream: Optional[TextIO]) -> bool:
 
 def paint(findings: Iterable[Finding]) -> str:
     """The text format with the path bold and the code red; the same characters otherwise."""
-    return "".join(
-        f"{BOLD}{f.path}{RESET}{CYAN}:{RESET}{f.line}{CYAN}:{RESET}{f.col}{CYAN}:{RESET} {RED}{f.code}{RESET} {f.message}\n"
-        for f in findings
-    )
+    return text.render(list(findings), text.Style(color=True))
 
 
 class ProgressLine:

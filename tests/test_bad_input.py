@@ -139,14 +139,17 @@ def test_command_scans_a_directory_of_bad_files(tmp_path: Path) -> None:
 def test_command_unreadable_paths(tmp_path: Path) -> None:
     (tmp_path / "good.py").write_bytes(GOOD)
     (tmp_path / "broken.py").symlink_to(tmp_path / "nowhere.py")
-    r = run_cli(tmp_path, "missing.py", "broken.py", "good.py")
+    r = run_cli(tmp_path, "broken.py", "good.py")
     assert "Traceback" not in r.stderr
     assert r.stdout.splitlines() == [
         "broken.py:1:1: FAS001 cannot analyse this file: cannot read file: no such file",
         GOOD_LINE,
-        "missing.py:1:1: FAS001 cannot analyse this file: cannot read path: no such file or directory",
     ]
     assert r.returncode == 1
+    # a path that does not exist at all is a usage error (tests/test_cli.py)
+    r = run_cli(tmp_path, "missing.py", "broken.py", "good.py")
+    assert (r.returncode, r.stdout) == (2, "")
+    assert r.stderr == "fake-async-lint: missing.py: no such file or directory\n"
 
 
 def test_command_broken_symlink_found_by_the_walk(tmp_path: Path) -> None:

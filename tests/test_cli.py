@@ -186,7 +186,7 @@ def test_rules_lists_every_code(tmp_path: Path) -> None:
         assert rule.name in line and rule.summary in line
 
 
-@pytest.mark.parametrize("arg", ["FAS100", "fas100", " FAS100 "])
+@pytest.mark.parametrize("arg", ["FAS100", "fas100", " FAS100 ", "blocking-http", "Blocking_HTTP"])
 def test_explain_prints_the_page(tmp_path: Path, arg: str) -> None:
     r = run(tmp_path, "explain", arg)
     assert r.returncode == 0
@@ -198,7 +198,33 @@ def test_explain_prints_the_page(tmp_path: Path, arg: str) -> None:
 def test_explain_unknown_code_exits_2(tmp_path: Path) -> None:
     r = run(tmp_path, "explain", "NOPE")
     assert (r.returncode, r.stdout) == (2, "")
-    assert r.stderr.splitlines() == ["fake-async-lint: unknown rule 'NOPE'; `fake-async-lint rules` lists them"]
+    assert r.stderr.splitlines() == [
+        "fake-async-lint: unknown rule 'NOPE': give a code or a name; `fake-async-lint rules` lists them"
+    ]
+
+
+def test_explain_accepts_the_name_rules_prints(tmp_path: Path) -> None:
+    listed = run(tmp_path, "rules").stdout.splitlines()
+    line = next(x for x in listed if x.startswith("FAS101 "))
+    name = line.split()[1]
+    assert name == "blocking-sleep"
+    r = run(tmp_path, "explain", name)
+    assert (r.returncode, r.stderr) == (0, "")
+    assert r.stdout == rule_page(ALL_RULES["FAS101"])
+
+
+@pytest.mark.parametrize("select", [[], ["--select", "FAS1"], ["--select", "FAS300"], ["--ignore", "FAS001"]])
+def test_missing_path_is_an_error_whatever_the_selection(tmp_path: Path, select: list[str]) -> None:
+    write(tmp_path, "a.py", BLOCKING.format(name="ay"))
+    r = run(tmp_path, "check", *select, "nope/")
+    assert (r.returncode, r.stdout) == (2, "")
+    assert r.stderr.splitlines() == ["fake-async-lint: nope/: no such file or directory"]
+    # one missing path among good ones: still an error, nothing is checked
+    r = run(tmp_path, "check", *select, "a.py", "missing.py", "gone/")
+    assert (r.returncode, r.stdout) == (2, "")
+    assert r.stderr.splitlines() == [
+        "fake-async-lint: missing.py: no such file or directory; gone/: no such file or directory"
+    ]
 
 
 def test_module_entry_point_and_version(tmp_path: Path) -> None:
@@ -209,3 +235,21 @@ def test_module_entry_point_and_version(tmp_path: Path) -> None:
     r = run(tmp_path)
     assert r.returncode == 2
     assert "usage: fake-async-lint" in r.stderr
+
+
+def test_fas201_json_names_every_capped_coroutine_and_the_replacement_cold_and_warm(tmp_path: Path) -> None:
+    examples = Path(__file__).resolve().parents[1] / "examples"
+    cache = str(tmp_path / "cache")
+    outputs = []
+    for _ in range(2):  # the second run reads the cache
+        r = run(tmp_path, "check", "--isolated", "--format", "json", "--cache-dir", cache, str(examples))
+        assert r.returncode == 1, r.stderr
+        outputs.append(r.stdout)
+        (pool,) = [d for d in json.loads(r.stdout) if d["code"] == "FAS201"]
+        assert pool["coroutine"] == "select"
+        assert pool["coroutines"] == ["select", "insert", "update", "delete"]
+        assert pool["replacement"] == (
+            "use a native async client (fake_async_lint.client.AsyncHTTPClient), "
+            "with an `asyncio.Semaphore` where a cap is wanted"
+        )
+    assert outputs[0] == outputs[1]

@@ -53,8 +53,8 @@ def test_select(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert run(tmp_path, ".", capsys=capsys)[:2] == (1, [SLEEP])
 
 
-def test_select_as_comma_string_and_lower_case(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    project(tmp_path, 'select = "fas101, FAS100"')
+def test_select_lower_case(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    project(tmp_path, 'select = ["fas101", "FAS100"]')
     assert run(tmp_path, ".", capsys=capsys)[:2] == (1, [SLEEP, HTTP])
 
 
@@ -95,7 +95,7 @@ def test_exclude_is_relative_to_the_config_file_and_applies_to_named_files(
 
 
 def test_per_file_ignores(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    table = '[tool.fake-async-lint.per-file-ignores]\n"tests/*" = ["FAS101"]\n"scripts/*.py" = "FAS100,FAS101"'
+    table = '[tool.fake-async-lint.per-file-ignores]\n"tests/*" = ["FAS101"]\n"scripts/*.py" = ["FAS100", "FAS101"]'
     project(tmp_path, table, {"tests/test_a.py": APP, "scripts/run.py": APP, "app.py": APP})
     code, out, _ = run(tmp_path, ".", capsys=capsys)
     assert (code, out) == (1, [SLEEP, HTTP, HTTP.replace("./app.py", "./tests/test_a.py")])
@@ -156,7 +156,7 @@ def test_resolve_fills_every_field(tmp_path: Path) -> None:
         tmp_path,
         'select = ["FAS1"]\nextend-select = ["FAS001"]\nignore = ["FAS109"]\nexclude = ["a"]\n'
         'extend-exclude = ["./b/"]\nsafe = ["time.sleep"]\nasync-library = "auto"\nmax-depth = 7\n'
-        '[tool.fake-async-lint.per-file-ignores]\n"t/*" = "FAS1"\n'
+        '[tool.fake-async-lint.per-file-ignores]\n"t/*" = ["FAS1"]\n'
         '[tool.fake-async-lint.extra-blocking]\n"m.f" = "m.af"\n',
     )
     assert resolve([str(tmp_path / "app.py")]) == Settings(
@@ -207,7 +207,7 @@ def test_config_flag_overrides_discovery_and_isolated_ignores_files(
 
 def test_flags_win_over_the_file(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     project(tmp_path, 'select = ["FAS101"]\nasync-library = "trio"\nsafe = ["requests.get"]')
-    assert run(tmp_path, ".", "--select", "FAS", "--async-library", "auto", "--safe", "", capsys=capsys)[:2] == (
+    assert run(tmp_path, ".", "--select", "FAS1", "--async-library", "auto", "--safe", "", capsys=capsys)[:2] == (
         1,
         [SLEEP, HTTP],
     )
@@ -243,8 +243,9 @@ P = "{p}: [tool.fake-async-lint]"
         ("extend_select = []", P + " extend_select: unknown key; did you mean 'extend-select'?"),
         (
             "colour = 1",
-            P + " colour: unknown key; expected one of: async-library, exclude, extend-exclude, extend-select, "
-            "extra-blocking, extra-hops, ignore, max-depth, per-file-ignores, safe, select, src",
+            P + " colour: unknown key; expected one of: async-library, cache-dir, exclude, extend-exclude, "
+            "extend-select, extra-blocking, extra-hops, follow-imports, ignore, max-depth, per-file-ignores, python, "
+            "safe, select, src",
         ),
         (
             'select = ["FAS999"]',
@@ -255,10 +256,21 @@ P = "{p}: [tool.fake-async-lint]"
             'extend-select = [""]',
             P + " extend-select: '' is not a rule code or prefix (`fake-async-lint rules` lists them)",
         ),
-        ("select = 5", P + " select: expected a list of rule codes, got an integer"),
-        ("select = [1]", P + " select: expected a list of rule codes, got an integer in the list"),
-        ('exclude = "build"', P + " exclude: expected a list of glob strings, got a string"),
-        ("extend-exclude = [1]", P + " extend-exclude: expected a list of glob strings, got a list"),
+        ("select = 5", P + " select: expected a list of strings, got an integer"),
+        ("select = [1]", P + " select: expected a list of strings, got an integer in the list"),
+        ('select = "FAS1"', P + ' select: expected a list of strings, got a string; write ["FAS1"]'),
+        ('extend-select = "FAS204"', P + ' extend-select: expected a list of strings, got a string; write ["FAS204"]'),
+        (
+            'ignore = "FAS100, FAS101"',
+            P + ' ignore: expected a list of strings, got a string; write ["FAS100", "FAS101"]',
+        ),
+        ('exclude = "build"', P + ' exclude: expected a list of strings, got a string; write ["build"]'),
+        ('extend-exclude = "tests"', P + ' extend-exclude: expected a list of strings, got a string; write ["tests"]'),
+        ("extend-exclude = [1]", P + " extend-exclude: expected a list of strings, got an integer in the list"),
+        ("extend-exclude = [[]]", P + " extend-exclude: expected a list of strings, got a list in the list"),
+        ('src = "src"', P + ' src: expected a list of strings, got a string; write ["src"]'),
+        ("src = [1]", P + " src: expected a list of strings, got an integer in the list"),
+        ('src = [" "]', P + " src: expected a list of folder names, got an empty name"),
         ('per-file-ignores = ["x"]', P + " per-file-ignores: expected a table of glob = [codes], got a list"),
         (
             '[tool.fake-async-lint.per-file-ignores]\n"tests/*" = ["FAS1", "X1"]',
@@ -266,7 +278,11 @@ P = "{p}: [tool.fake-async-lint]"
         ),
         (
             '[tool.fake-async-lint.per-file-ignores]\n"tests/*" = 3',
-            P + " per-file-ignores: 'tests/*': expected a list of rule codes, got an integer",
+            P + " per-file-ignores: 'tests/*': expected a list of strings, got an integer",
+        ),
+        (
+            '[tool.fake-async-lint.per-file-ignores]\n"tests/*" = "FAS1"',
+            P + " per-file-ignores: 'tests/*': expected a list of strings, got a string; write [\"FAS1\"]",
         ),
         ('extra-blocking = "x"', P + " extra-blocking: expected a table of qualified name = replacement, got a string"),
         (
@@ -294,9 +310,10 @@ P = "{p}: [tool.fake-async-lint]"
             '[tool.fake-async-lint.extra-blocking]\n"m.q" = { replacement = "m.aq", returns = 1 }',
             P + " extra-blocking: m.q: 'returns' must be a string",
         ),
-        ('safe = "requests.get"', None),  # a comma string is accepted
-        ("safe = [1]", P + " safe: an integer is not a qualified name like 'package.module.function'"),
-        ("safe = 1", P + " safe: expected a list of qualified names, got an integer"),
+        ('safe = "time.sleep"', P + ' safe: expected a list of strings, got a string; write ["time.sleep"]'),
+        ('safe = ["time.sleep", 1]', P + " safe: expected a list of strings, got an integer in the list"),
+        ("safe = 1", P + " safe: expected a list of strings, got an integer"),
+        ('safe = ["a b"]', P + " safe: 'a b' is not a qualified name like 'package.module.function'"),
         (
             'async-library = "curio"',
             P + " async-library: expected one of 'asyncio', 'anyio', 'trio', 'auto', got 'curio'",

@@ -36,8 +36,7 @@ def test_check_examples_reports_the_wrapper_class_exactly() -> None:
     ]
     executor = report.findings[0]
     assert executor.message.startswith(
-        "ThreadPoolExecutor(max_workers=3) caps these coroutines at 3 concurrent operations: "
-        "select, insert, update, delete;"
+        "ThreadPoolExecutor(max_workers=3) caps coroutines select, insert, update, delete at 3 operations at once;"
     )
     hops = [f for f in report.findings if f.code == "FAS200"]
     assert [f.api for f in hops] == ["requests.get", "requests.post", "requests.patch", "requests.delete"]

@@ -78,7 +78,7 @@ def test_report_shape(big_tree: Path) -> None:
     ]
     assert len(lines) == 87 + HELPERS
     assert lines[0] == (
-        "./callers/c00.py:5:12: FAS300 blocking HTTP call reached through fetch0() -> requests.get() in coroutine "
+        "./callers/c00.py:5:12: FAS300 blocking HTTP call requests.get() via fetch0() in coroutine "
         "'call0'; make fetch0() async and use `await client.get(...)` on a shared httpx.AsyncClient "
         "(fake_async_lint.client.AsyncHTTPClient), or `await asyncio.to_thread(fetch0, ...)` where no native API exists"
     )

@@ -121,7 +121,7 @@ def test_staging_one_file_sees_its_helpers_in_files_not_staged(tmp_path: Path) -
     )
     assert out.returncode == 1, out.stdout + out.stderr
     assert (
-        "app/routes.py:5:5: FAS300 blocking sleep reached through nap() -> time.sleep() in coroutine 'handler'; "
+        "app/routes.py:5:5: FAS300 blocking sleep time.sleep() via nap() in coroutine 'handler'; "
         "make nap() async and use `await asyncio.sleep(...)`, or `await asyncio.to_thread(nap, ...)` "
         "where no native API exists"
     ) in out.stdout.splitlines(), out.stdout

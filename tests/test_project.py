@@ -19,7 +19,8 @@ import pytest
 
 from fake_async_lint import Finding, Settings
 from fake_async_lint.cache import Cache
-from fake_async_lint.engine import FileResult, analyse_file, check_paths, link
+from fake_async_lint.engine import FileResult, analyse_file, link
+from fake_async_lint.scan import check_paths
 
 SETTINGS = Settings(select=("FAS300",))
 
@@ -150,7 +151,7 @@ def test_message_and_fields_of_a_cross_module_finding(tmp_path: Path) -> None:
     write(tmp_path, TREE)
     f = next(f for f in check_paths([tmp_path], SETTINGS).findings if f.line == 12)
     assert f.message == (
-        "blocking HTTP call reached through load_user() -> _get_json() -> requests.get() in coroutine 'handler'; "
+        "blocking HTTP call requests.get() via load_user() -> _get_json() in coroutine 'handler'; "
         "make load_user() async and use `await client.get(...)` on a shared httpx.AsyncClient "
         "(fake_async_lint.client.AsyncHTTPClient), or `await asyncio.to_thread(r.load_user, ...)` "
         "where no native API exists"
@@ -343,7 +344,7 @@ def test_cli_text_and_json_show_the_chain(tmp_path: Path) -> None:
     assert out.returncode == 1, out.stderr
     lines = out.stdout.splitlines()
     assert [line.split(": FAS300 ")[0] for line in lines] == ["lib/api.py:5:5", "lib/api.py:6:5"]
-    assert "reached through both() -> fetch() -> requests.get() in coroutine 'handler'" in lines[1]
+    assert "requests.get() via both() -> fetch() in coroutine 'handler'" in lines[1]
 
     out = subprocess.run(cmd + ["--format", "json"], cwd=tmp_path, capture_output=True, text=True)
     data = json.loads(out.stdout)
@@ -369,10 +370,10 @@ def test_flake8_follows_calls_into_other_modules_like_the_command(tmp_path: Path
     flake8 = [sys.executable, "-m", "flake8", "--isolated", "--select", "FAS300", "lib"]
     out = subprocess.run(flake8, cwd=tmp_path, capture_output=True, text=True)
     assert out.stdout.splitlines() == [
-        "lib/api.py:10:5: FAS300 blocking HTTP call reached through fetch() -> requests.get() in coroutine "
+        "lib/api.py:10:5: FAS300 blocking HTTP call requests.get() via fetch() in coroutine "
         "'handler'; make fetch() async and use `await client.get(...)` on a shared httpx.AsyncClient "
         "(fake_async_lint.client.AsyncHTTPClient), or `await asyncio.to_thread(fetch, ...)` where no native API exists",
-        "lib/api.py:11:5: FAS300 blocking sleep reached through nap() -> time.sleep() in coroutine 'handler'; "
+        "lib/api.py:11:5: FAS300 blocking sleep time.sleep() via nap() in coroutine 'handler'; "
         "make nap() async and use `await asyncio.sleep(...)`, or `await asyncio.to_thread(nap, ...)` "
         "where no native API exists",
     ], out.stderr

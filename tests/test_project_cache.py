@@ -20,7 +20,7 @@ def run(tree: Path) -> list[str]:
         timeout=60,
     )
     assert "Traceback" not in out.stderr
-    return [line.split(" reached through ")[0] for line in out.stdout.splitlines()]
+    return [line.split(" requests.get() via ")[0] for line in out.stdout.splitlines()]
 
 
 def test_linked_result_is_reused_then_invalidated_by_a_helper_edit(tmp_path: Path) -> None:

@@ -6,6 +6,7 @@ import json
 import subprocess
 import sys
 import xml.etree.ElementTree as ET
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -15,10 +16,12 @@ from fake_async_lint import __version__
 from fake_async_lint.docs import rule_page
 from fake_async_lint.findings import ChainStep, Finding, Fix
 from fake_async_lint.report import REPORTERS, github, json_report, junit, sarif
+from fake_async_lint.report import text as text_report
 from fake_async_lint.rules import ALL_RULES
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
-SCHEMA_PATH = REPO_ROOT.parent / "shared" / "data" / "sarif-schema-2.1.0.json"
+# The official OASIS schema, shipped as test data so the SARIF tests run wherever the suite does.
+SCHEMA_PATH = REPO_ROOT / "tests" / "data" / "sarif-schema-2.1.0.json"
 
 SLEEP = Finding(
     path="./pkg/a.py",
@@ -55,6 +58,19 @@ CHAIN = Finding(
     coroutine="fetch_user",
     chain=(ChainStep("_get_json", "app/api.py", 4, 12), ChainStep("requests.get", "app/http.py", 7, 5)),
 )
+FAS201 = Finding(
+    path="svc.py",
+    line=7,
+    col=26,
+    code="FAS201",
+    message="ThreadPoolExecutor(max_workers=3) caps coroutines select, insert at 3 operations at once; use ...",
+    end_line=7,
+    end_col=54,
+    api="concurrent.futures.ThreadPoolExecutor",
+    replacement="use a native async client instead of a thread pool",
+    coroutine="select",
+    coroutines=("select", "insert"),
+)
 HOSTILE_MESSAGE = 'a, b: 100% done\r\nnext <line> & "quoted" ]]> \x00\x1b\ud800 caf\u00e9'
 
 
@@ -72,8 +88,7 @@ def test_json_round_trip() -> None:
 
 
 def _schema_errors(log: Any) -> list[str]:
-    if not SCHEMA_PATH.is_file():
-        pytest.skip(f"the official SARIF schema is not at {SCHEMA_PATH}")
+    assert SCHEMA_PATH.is_file(), f"the official SARIF schema is missing: {SCHEMA_PATH} (it ships with the tests)"
     from jsonschema.validators import validator_for
 
     schema = json.loads(SCHEMA_PATH.read_text(encoding="utf-8"))
@@ -114,7 +129,7 @@ def test_sarif_driver_lists_every_rule() -> None:
     assert (driver["name"], driver["version"], driver["informationUri"]) == (
         "fake-async-lint",
         __version__,
-        sarif.REPOSITORY_URL,
+        "https://fake-async-lint.github.io/fake-async-lint/",
     )
     assert [r["id"] for r in driver["rules"]] == list(ALL_RULES)
     rule = ALL_RULES["FAS101"]
@@ -124,7 +139,7 @@ def test_sarif_driver_lists_every_rule() -> None:
         "shortDescription": {"text": rule.summary},
         "fullDescription": {"text": rule.what},
         "help": {"text": rule_page(rule), "markdown": rule_page(rule)},
-        "helpUri": sarif.REPOSITORY_URL + "/blob/main/docs/rules/FAS101.md",
+        "helpUri": "https://fake-async-lint.github.io/fake-async-lint/rules/FAS101/",
         "defaultConfiguration": {"level": "warning", "enabled": True},
         "properties": {"tags": ["async", "performance", "blocking-call"]},
     }
@@ -145,7 +160,7 @@ def test_sarif_results() -> None:
             "message": {"text": "cannot analyse this file: invalid syntax"},
             "locations": [_loc("pkg/bad.py", {"startLine": 1, "startColumn": 13, "endLine": 1, "endColumn": 13})],
             "partialFingerprints": {"fakeAsyncLint/v1": BROKEN.fingerprint()},
-            "properties": {"api": "", "replacement": ""},
+            "properties": {"api": "", "replacement": "", "coroutines": []},
         },
         {
             "ruleId": "FAS101",
@@ -154,7 +169,24 @@ def test_sarif_results() -> None:
             "message": {"text": SLEEP.message},
             "locations": [_loc("pkg/a.py", {"startLine": 3, "startColumn": 5, "endLine": 3, "endColumn": 18})],
             "partialFingerprints": {"fakeAsyncLint/v1": SLEEP.fingerprint()},
-            "properties": {"api": "time.sleep", "replacement": "use `await asyncio.sleep(...)`"},
+            "fixes": [
+                {
+                    "description": {"text": "Replace with `await asyncio.sleep(1)` (safe fix)."},
+                    "artifactChanges": [
+                        {
+                            "artifactLocation": {"uri": "pkg/a.py", "uriBaseId": "%SRCROOT%"},
+                            "replacements": [
+                                {
+                                    "deletedRegion": {"startLine": 3, "startColumn": 5, "endLine": 3, "endColumn": 18},
+                                    "insertedContent": {"text": "await asyncio.sleep(1)"},
+                                }
+                            ],
+                        }
+                    ],
+                    "properties": {"applicability": "safe"},
+                }
+            ],
+            "properties": {"api": "time.sleep", "replacement": "use `await asyncio.sleep(...)`", "coroutines": ["f"]},
         },
     ]
 
@@ -186,7 +218,11 @@ def test_sarif_chain() -> None:
                 ],
             }
         ],
-        "properties": {"api": "requests.get", "replacement": "use `await client.get(...)`"},
+        "properties": {
+            "api": "requests.get",
+            "replacement": "use `await client.get(...)`",
+            "coroutines": ["fetch_user"],
+        },
     }
 
 
@@ -215,7 +251,9 @@ def test_github_lines() -> None:
     hostile = Finding("dir,x/a:b%.py", 7, 2, "FAS104", HOSTILE_MESSAGE, end_line=8, end_col=1)
     no_end = Finding("b.py", 4, 9, "FAS100", "m")
     assert github.render([SLEEP, BROKEN, hostile, no_end]).splitlines() == [
-        "::warning file=pkg/a.py,line=3,col=5,endLine=3,endColumn=18,title=FAS101::" + SLEEP.message,
+        "::warning file=pkg/a.py,line=3,col=5,endLine=3,endColumn=18,title=FAS101::"
+        + SLEEP.message
+        + "%0Afix (safe): `await asyncio.sleep(1)`",
         (
             "::error file=pkg/bad.py,line=1,col=13,endLine=1,endColumn=13,title=FAS001::"
             "cannot analyse this file: invalid syntax"
@@ -255,7 +293,13 @@ def test_junit_findings() -> None:
         (
             "testcase",
             {"classname": "pkg/a.py", "name": "FAS101 3:5"},
-            [("failure", {"message": SLEEP.message, "type": "FAS101"}, SLEEP.text())],
+            [
+                (
+                    "failure",
+                    {"message": SLEEP.message, "type": "FAS101"},
+                    SLEEP.text() + "\nfix (safe): `await asyncio.sleep(1)`",
+                )
+            ],
         ),
         (
             "testcase",
@@ -322,6 +366,78 @@ def test_command_sarif(tree: Path) -> None:
     assert second.stdout == first.stdout  # same tree, same output: fingerprints are stable
 
 
+def test_github_carries_the_chain() -> None:
+    assert github.render([CHAIN]) == (
+        "::warning file=app/api.py,line=10,col=12,endLine=10,endColumn=23,title=FAS300::"
+        "fetch_user() blocks through _get_json() -> requests.get()"
+        "%0Achain:%0A    app/api.py:4: _get_json()%0A    app/http.py:7: requests.get()\n"
+    )
+
+
+def test_junit_carries_the_chain_and_the_fix() -> None:
+    (case,) = _parse(junit.render([CHAIN])).iter("testcase")
+    assert case[0].text == (
+        "app/api.py:10:12: FAS300 fetch_user() blocks through _get_json() -> requests.get()\n"
+        "chain:\n    app/api.py:4: _get_json()\n    app/http.py:7: requests.get()"
+    )
+
+
+@dataclass(frozen=True)
+class UnsafeFix(Fix):
+    applicability: str = "unsafe"
+
+
+def test_unsafe_fix_is_marked_in_every_format() -> None:
+    """Fix.applicability (default "safe") is read where it exists; an unsafe fix says so everywhere."""
+    fix = UnsafeFix(replacement="await asyncio.sleep(1)")
+    f = Finding(**{**SLEEP.__dict__, "fix": fix})
+    assert json.loads(json_report.render([f]))[0]["fix"]["applicability"] == "unsafe"
+    (result,) = json.loads(sarif.render([f]))["runs"][0]["results"]
+    assert result["fixes"][0]["properties"] == {"applicability": "unsafe"}
+    assert github.render([f]).endswith("%0Afix (unsafe): `await asyncio.sleep(1)`\n")
+    assert text_report.render_full([f], sources={f.path: "import time\nasync def f():\n    time.sleep(1)\n"}).endswith(
+        "  = fix (unsafe): `await asyncio.sleep(1)`\n"
+    )
+
+
+def test_sarif_with_fixes_and_chains_is_valid() -> None:
+    log = json.loads(sarif.render([SLEEP, CHAIN, FAS201]))
+    assert _schema_errors(log) == []
+    fixes = [r.get("fixes") for r in log["runs"][0]["results"]]
+    assert [f is not None for f in fixes] == [True, False, False]
+
+
+def test_json_has_coroutines_replacement_fix_and_url() -> None:
+    sleep, chain, pool = json.loads(json_report.render([SLEEP, CHAIN, FAS201]))
+    assert list(sleep) == [
+        "path",
+        "line",
+        "col",
+        "code",
+        "message",
+        "end_line",
+        "end_col",
+        "api",
+        "replacement",
+        "coroutine",
+        "coroutines",
+        "chain",
+        "fix",
+        "fingerprint",
+        "url",
+    ]
+    assert sleep["coroutines"] == ["f"]
+    assert sleep["fix"] == {
+        "replacement": "await asyncio.sleep(1)",
+        "rule": "await asyncio.sleep($$$ARGS)",
+        "applicability": "safe",
+    }
+    assert sleep["url"] == "https://fake-async-lint.github.io/fake-async-lint/rules/FAS101/"
+    assert chain["chain"][1] == {"name": "requests.get", "path": "app/http.py", "line": 7, "col": 5}
+    assert (pool["coroutine"], pool["coroutines"]) == ("select", ["select", "insert"])
+    assert pool["replacement"] and pool["fix"] is None
+
+
 def test_command_github(tree: Path) -> None:
     done = _check(tree, "github")
     assert done.returncode == 1
@@ -329,3 +445,11 @@ def test_command_github(tree: Path) -> None:
         "::warning file=pkg/a.py,line=3,col=5,endLine=3,endColumn=18,title=FAS101::"
         "blocking sleep time.sleep() in coroutine 'f'; use `await asyncio.sleep(...)`\n"
     )
+
+
+def test_json_coroutines_of_a_finding_that_joins_several() -> None:
+    joined = Finding("w.py", 5, 1, "FAS201", "m", coroutine="fetch, Shop.other")
+    (entry,) = json.loads(json_report.render([joined]))
+    assert entry["coroutines"] == ["fetch", "Shop.other"]
+    (result,) = json.loads(sarif.render([joined]))["runs"][0]["results"]
+    assert result["properties"]["coroutines"] == ["fetch", "Shop.other"]

@@ -783,7 +783,7 @@ NEGATIVE: list[tuple[str, str]] = [
     ),
     ("bare-names-without-import", "async def f(url):\n    get(url)\n    sleep(1)\n    urlopen(url)\n"),
     (
-        "star-import-makes-builtins-unknown",
+        "star-import-of-a-module-whose-open-is-async",
         "from aiofiles import *\n\nasync def f(p):\n    return open(p)\n",
     ),
     (

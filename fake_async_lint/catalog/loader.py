@@ -91,6 +91,8 @@ class ApiRow:
     settled_by_await: bool = False
     # the result's type when called with arguments (queue.Queue(maxsize) is bounded; Queue() is not)
     returns_with_args: str | None = None
+    # what iterating the call's result gives (`Path.glob()` yields Paths)
+    yields: str | None = None
 
     def result_type(self, call: ast.Call) -> str | None:
         if self.returns_with_args and (call.args or call.keywords):
@@ -121,6 +123,9 @@ class TypeInfo:
     trust_annotations: bool = True
     # `method(pattern)` calls on a receiver that make its I/O non-blocking: setblocking(False)
     nonblocking_if: tuple[tuple[str, ArgPattern], ...] = ()
+    # True: a name bound to one on some path only (one branch opens a file, the other makes a
+    # buffer) is still judged, and findings name that path
+    on_any_path: bool = False
 
 
 @dataclass(frozen=True)
@@ -132,6 +137,8 @@ class Catalog:
     types: Mapping[str, TypeInfo]
     aliases: Mapping[str, str]
     hops: HopTables = field(default_factory=lambda: HopTables())
+    # third-party modules whose `from m import *` binds names of builtins (aiofiles: open)
+    star_exports: Mapping[str, frozenset[str]] = field(default_factory=dict)
 
     def canonical(self, name: str) -> str:
         return self.aliases.get(name, name)
@@ -148,7 +155,7 @@ class Catalog:
     def _types(self) -> frozenset[str]:
         names = set(self.types)
         for row in self.apis.values():
-            for t in (row.returns, row.attr_type, row.returns_with_args):
+            for t in (row.returns, row.attr_type, row.returns_with_args, row.yields):
                 if t:
                     names.add(t)
         return frozenset(self.canonical(n) for n in names)
@@ -202,8 +209,15 @@ class Catalog:
         for name in safe:
             key = self.canonical(name)
             old = apis.get(key)
-            apis[key] = ApiRow(name=key, returns=old.returns if old else None)
-        return Catalog(apis=apis, uses=uses, types=self.types, aliases=self.aliases, hops=self.hops.extended(hops))
+            apis[key] = ApiRow(name=key, returns=old.returns if old else None, yields=old.yields if old else None)
+        return Catalog(
+            apis=apis,
+            uses=uses,
+            types=self.types,
+            aliases=self.aliases,
+            hops=self.hops.extended(hops),
+            star_exports=self.star_exports,
+        )
 
 
 _NO_TYPE = TypeInfo()
@@ -263,6 +277,7 @@ def _build(data: Mapping[str, Any]) -> Catalog:
                 truediv=t.get("truediv"),
                 trust_annotations=t.get("trust_annotations", True),
                 nonblocking_if=tuple(_method_pattern(p) for p in t.get("nonblocking_if", ())),
+                on_any_path=t.get("on_any_path", False),
             )
     apis: dict[str, ApiRow] = {}
     for name, r in data.get("api", {}).items():
@@ -283,8 +298,10 @@ def _build(data: Mapping[str, Any]) -> Catalog:
             fix=r.get("fix"),
             settled_by_await=r.get("settled_by_await", False),
             returns_with_args=r.get("returns_with_args"),
+            yields=r.get("yields"),
         )
-    return Catalog(apis=apis, uses=uses, types=types, aliases=aliases, hops=_hop_tables(data))
+    exports = {m: frozenset(names) for m, names in data.get("star_exports", {}).items()}
+    return Catalog(apis=apis, uses=uses, types=types, aliases=aliases, hops=_hop_tables(data), star_exports=exports)
 
 
 @functools.lru_cache(maxsize=1)

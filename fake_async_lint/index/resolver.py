@@ -8,7 +8,8 @@ Search roots, in this order (the first that has the top-level name wins, as on `
    folder its package is imported from);
 3. the target environment's library roots (site-packages; see index/environment.py), when
    `follow-imports = all`;
-4. last, the importing file's own directory (a script's `sys.path[0]`).
+4. last, the importing file's own directory (a script's `sys.path[0]`), and for a file outside
+   any package (tests/, scripts/), that folder's parent (where such files are run from).
 Every root but the first kind depends only on the importing file, never on which other files
 were named, so a file resolves its imports alike in every mode.
 
@@ -100,8 +101,22 @@ class Resolver:
             found, decided = self._search(module, self.library_roots, True)
         if not decided and folder and folder != base:
             found, decided = self._search(module, (folder,), False)
+        if not decided and folder and folder == base:
+            # a loose folder (tests/, scripts/) beside the package it imports: run from its parent
+            found, decided = self._search(module, (os.path.dirname(folder),), False)
+        if found is not None and not found.library and self._under_library(found.path):
+            # a library module importing its own package finds it through its base: still a library's
+            found = ModuleFile(found.path, found.name, found.is_package, True)
         self._found[key] = found
         return found
+
+    def _under_library(self, path: str) -> bool:
+        return any(path.startswith(root + os.sep) for root in self.library_roots) and not any(
+            path.startswith(root + os.sep) and len(root) > len(lib)
+            for root in self.project_roots
+            for lib in self.library_roots
+            if path.startswith(lib + os.sep)
+        )
 
     def _search(self, module: str, roots: Sequence[str], library: bool) -> tuple[Optional[ModuleFile], bool]:
         """(the file, whether these roots hold the top-level name at all)."""
@@ -169,7 +184,7 @@ class Resolver:
         named = _name_from(parts)
         best = ""
         for root in self.roots:
-            if base.startswith(root + os.sep) and len(root) > len(best):
+            if (base == root or base.startswith(root + os.sep)) and len(root) > len(best):
                 best = root
         if best:
             from_root = _name_from(os.path.relpath(full, best).split(os.sep))

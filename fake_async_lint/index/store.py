@@ -56,6 +56,22 @@ def tool_fingerprint(version: str = __version__) -> str:
     return h.hexdigest()
 
 
+def replace_file(target: Path, text: str) -> None:
+    """Write `text` to a temporary file beside `target`, then rename it over `target`: a reader (another
+    run, another process) sees the old content or the new, never half of it."""
+    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".tmp-", suffix=".json")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", errors="surrogateescape") as f:
+            f.write(text)
+        os.replace(tmp, target)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+        raise
+
+
 def key_of(*parts: str) -> str:
     return hashlib.blake2b("\x1f".join(parts).encode("utf-8", "surrogateescape"), digest_size=16).hexdigest()
 
@@ -102,16 +118,6 @@ class Store:
         payload = json.dumps({"format": FORMAT, "key": key, "value": value}, separators=(",", ":"))
         try:
             target.parent.mkdir(parents=True, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".tmp-", suffix=".json")
-            try:
-                with os.fdopen(fd, "w", encoding="utf-8", errors="surrogateescape") as f:
-                    f.write(payload)
-                os.replace(tmp, target)
-            except BaseException:
-                try:
-                    os.unlink(tmp)
-                except OSError:
-                    pass
-                raise
+            replace_file(target, payload)
         except OSError as e:  # a read-only or full disk: this run still has the summary in memory
             self.warning = f"summaries not saved to {self.directory}: {e.strerror or e}"

@@ -23,8 +23,8 @@ from .store import Store, default_store_dir, key_of, tool_fingerprint
 
 if TYPE_CHECKING:
     from ..catalog.loader import Catalog
-    from ..engine import FileResult
     from ..findings import Finding
+    from ..results import FileResult
 
 # a batch analyser for files a chain needs (the runner's worker processes in a scan)
 Batch = Callable[[list[str]], list["FileResult"]]
@@ -72,32 +72,64 @@ class Index:
         self.analysed: dict[str, bool] = {}  # module files summarised this run -> found in the store
 
     # -- what other modules say ------------------------------------------------------
+    def _library_key(self, path: str) -> Optional[tuple[str, str, str]]:
+        """(store key, distribution key, module path in it) for a file an installed distribution owns:
+        its summary is keyed by the distribution's name and version, so a warm run never reads it."""
+        from .distributions import owner
+
+        full = os.path.abspath(path)
+        for root in self.resolver.library_roots:
+            if full.startswith(root + os.sep):
+                dist = owner(full, [root])
+                if dist is None or dist.editable:
+                    return None  # an editable install changes without a new version: keyed by content
+                rel = os.path.relpath(full, root)
+                return key_of(self._settings_key, "dist", dist.key, rel), dist.key, rel
+        return None
+
     def header(self, path: str) -> Optional[dict[str, Any]]:
         """The lazy facts of a module that was not named (None: unreadable)."""
         full = os.path.abspath(path)
         if full not in self._headers:
-            try:
-                with open(full, "rb") as f:
-                    data = f.read()
-            except OSError:
-                self._headers[full] = None
+            library = self._library_key(full)
+            stored = self.store.get("h" + library[0]) if library is not None else None
+            if isinstance(stored, dict):
+                self._headers[full] = stored
             else:
-                self._headers[full] = header_of(data, self.catalog)
+                try:
+                    with open(full, "rb") as f:
+                        data = f.read()
+                except OSError:
+                    self._headers[full] = None
+                else:
+                    self._headers[full] = header_of(data, self.catalog)
+                    if library is not None:
+                        self.store.put("h" + library[0], self._headers[full])
         return self._headers[full]
 
     def summaries(self, paths: Sequence[str], batch: Optional[Batch] = None) -> dict[str, Optional[dict[str, Any]]]:
-        """Each module's summary, from the store by content, else computed (by `batch` when given) and stored."""
+        """Each module's summary, from the store (by distribution and version for an installed library,
+        else by content), else computed (by `batch` when given) and stored."""
         out: dict[str, Optional[dict[str, Any]]] = {}
         missing: dict[str, tuple[str, bytes]] = {}
+        libraries: dict[str, tuple[str, str]] = {}
         for path in paths:
+            library = self._library_key(path)
+            if library is not None:
+                stored = self.store.get(library[0])
+                if isinstance(stored, dict) and stored.get("v") == FACTS_VERSION:
+                    out[path] = stored
+                    self.analysed[path] = True
+                    continue
+                libraries[path] = library[1:]
             try:
                 with open(path, "rb") as f:
                     data = f.read()
             except OSError:
                 out[path] = None
                 continue
-            key = key_of(self._settings_key, _digest(data))
-            stored = self.store.get(key)
+            key = library[0] if library is not None else key_of(self._settings_key, _digest(data))
+            stored = self.store.get(key) if library is None else None
             if isinstance(stored, dict) and stored.get("v") == FACTS_VERSION:
                 out[path] = stored
                 self.analysed[path] = True
@@ -115,7 +147,24 @@ class Index:
             self.analysed[path] = False
             if facts is not None:
                 self.store.put(key, facts)
+                if path in libraries:
+                    self._record(libraries[path], facts)
         return out
+
+    def _record(self, library: tuple[str, str], facts: dict[str, Any]) -> None:
+        """Count what was summarised of a distribution (what `fake-async-lint libraries` shows)."""
+        dist, module = library
+        key = key_of(self._settings_key, "manifest", dist)
+        manifest = self.store.get(key)
+        modules = dict(manifest.get("modules", {})) if isinstance(manifest, dict) else {}
+        body = json.loads(facts.get("data", "{}")) if isinstance(facts.get("data"), str) else {}
+        fns = body.get("fns", [])
+        modules[module] = [len(fns), sum(1 for f in fns if f[2] is not None), len(body.get("hopfns", {}))]
+        self.store.put(key, {"dist": dist, "modules": modules})
+
+    def manifest(self, dist: str) -> Optional[dict[str, Any]]:
+        found = self.store.get(key_of(self._settings_key, "manifest", dist))
+        return found if isinstance(found, dict) else None
 
     # -- the project phase ---------------------------------------------------------------
     def project(self, results: Sequence[FileResult]) -> Project:
@@ -125,7 +174,7 @@ class Index:
     def complete(self, results: list[FileResult], batch: Optional[Batch] = None) -> tuple[list[FileResult], Project]:
         """Analyse, pass after pass, the lazy modules a checked file's chain reaches: named files without
         `async` (their richer result replaces the lazy one) and modules reached on demand."""
-        from ..engine import FileResult
+        from ..results import FileResult
 
         results = list(results)
         position = {os.path.abspath(r.path): i for i, r in enumerate(results)}
@@ -169,7 +218,7 @@ def _digest(data: bytes) -> str:
 
 def source_roots(settings: Settings, anchor: str) -> list[str]:
     """The project's source roots: `src` from the config (relative to it), else the project root and its src/."""
-    configured = getattr(settings, "src", ())
+    configured = settings.src
     if configured:
         base = settings.root or os.getcwd()
         return [os.path.join(base, r) for r in configured]
@@ -178,11 +227,10 @@ def source_roots(settings: Settings, anchor: str) -> list[str]:
 
 def library_roots(settings: Settings, anchor: str) -> list[str]:
     """The target environment's library roots (site-packages), for `follow-imports = all`."""
-    try:
-        from .environment import find_environment  # type: ignore[import-not-found,unused-ignore]
-    except ImportError:
-        return []
-    env = find_environment(getattr(settings, "python", None), project_root(anchor))
+    from .. import config
+    from .environment import find_environment
+
+    env = find_environment(settings.python, project_root(anchor), cache_dir=str(config.store_dir(settings)))
     return list(env.library_roots)
 
 
@@ -202,7 +250,37 @@ def shared_store(directory: Optional[str] = None) -> Store:
 def index_for(settings: Settings, catalog: Catalog, anchor: str, store: Optional[Store] = None) -> Index:
     """A fresh index of the project holding `anchor` (a checked path): the file system is read anew
     (files come and go between an editor's checks); summaries come from the shared store."""
-    follow = getattr(settings, "follow_imports", "all")
+    from .. import config
+
+    follow = settings.follow_imports
     roots = source_roots(settings, anchor)
     libs = library_roots(settings, anchor) if follow == "all" else []
-    return Index(settings, catalog, Resolver(roots, libs), store or shared_store(), follow)
+    return Index(
+        settings, catalog, Resolver(roots, libs), store or shared_store(str(config.store_dir(settings))), follow
+    )
+
+
+def analysed_counts(settings: Settings, env: Any, dists: Sequence[Any]) -> dict[str, Any]:
+    """Per distribution, what the store holds of it under these settings (for `fake-async-lint libraries`)."""
+    from ..engine import catalog_for
+    from .libraries_command import Counts
+
+    index = Index(
+        settings, catalog_for(settings), Resolver([], env.library_roots), shared_store(), settings.follow_imports
+    )
+    from .. import config
+
+    index.store = shared_store(str(config.store_dir(settings)))
+    out: dict[str, Any] = {}
+    for dist in dists:
+        manifest = index.manifest(dist.key)
+        if manifest is None:
+            continue
+        rows = list(manifest.get("modules", {}).values())
+        out[dist.key] = Counts(
+            modules=len(rows),
+            functions=sum(r[0] for r in rows),
+            blocking=sum(r[1] for r in rows),
+            hops=sum(r[2] for r in rows),
+        )
+    return out

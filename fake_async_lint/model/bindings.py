@@ -1,19 +1,25 @@
 """Evaluate names and expressions to values: imports, assignments, annotations,
 `self` attributes and objects derived from catalog types.
 
-Flow-insensitive on purpose: a name's value is what all its bindings in its
-scope agree on (Python makes a name local to the whole function anyway).
-Bindings that disagree, or any binding we cannot evaluate, make it unknown;
-`x = None` is neutral, so `try: import requests / except: requests = None`
-still resolves.
+A name read in a function body sees the bindings that reach it in statement
+order (scopes.Flow): `path = Path(p); path.stat()` stays tracked whatever
+`path` is bound to later. Elsewhere (module names, attributes, a closure's
+free names) a name's value is what all its bindings agree on. Bindings that
+disagree, or any binding we cannot evaluate, make it unknown; `x = None` is
+neutral, so `try: import requests / except: requests = None` still resolves.
+One exception, for reaching bindings that are all plain assignments: when
+exactly one of them is a catalog object, the name may be that object, and
+the value says so (Instance.maybe) so a finding can name the path.
 """
 
 from __future__ import annotations
 
 import ast
+from dataclasses import dataclass, replace
 from typing import Callable, Optional
 
-from ..catalog.loader import Catalog
+from ..catalog.loader import ApiRow, Catalog
+from .imports import star_exports
 from .scopes import (
     BUILTIN_NAMES,
     OPAQUE,
@@ -24,14 +30,27 @@ from .scopes import (
     ClassInfo,
     Entered,
     FunctionInfo,
+    Iterated,
     Opaque,
     Scope,
     ScopeBuilder,
     ScopeKind,
     SelfParam,
+    expand,
     iter_scope_chain,
 )
-from .values import ImportedObject, Instance, LocalClass, LocalFunction, LocalObject, Ref, RelativeRef, Value
+from .values import (
+    Collection,
+    ImportedObject,
+    Instance,
+    LocalClass,
+    LocalFunction,
+    LocalObject,
+    Maybe,
+    Ref,
+    RelativeRef,
+    Value,
+)
 
 
 class _Neutral:
@@ -42,7 +61,82 @@ NEUTRAL = _Neutral()
 
 _WRAPPERS = {"typing.Optional", "typing.Annotated", "typing.ClassVar", "typing.Final", "typing_extensions.Annotated"}
 _UNIONS = {"typing.Union"}
+# annotations that are not a type of the value: `x: Final = boto3.client(...)` keeps the value
+_NOT_A_TYPE = {"typing.Any", "typing_extensions.Any", "builtins.object", "typing.Final", "typing_extensions.Final"}
+_SEQUENCES = {
+    f"{module}.{name}"
+    for module, names in (
+        ("builtins", ("list", "set", "frozenset", "tuple")),
+        (
+            "typing",
+            (
+                "List",
+                "Set",
+                "FrozenSet",
+                "Tuple",
+                "Iterable",
+                "Iterator",
+                "Sequence",
+                "MutableSequence",
+                "Collection",
+                "AbstractSet",
+                "MutableSet",
+                "Generator",
+                "Deque",
+                "KeysView",
+                "ValuesView",
+            ),
+        ),
+        (
+            "collections.abc",
+            (
+                "Iterable",
+                "Iterator",
+                "Sequence",
+                "MutableSequence",
+                "Collection",
+                "Set",
+                "MutableSet",
+                "Generator",
+                "KeysView",
+                "ValuesView",
+            ),
+        ),
+        ("collections", ("deque",)),
+    )
+    for name in names
+}
+_MAPPINGS = {
+    "builtins.dict",
+    "typing.Dict",
+    "typing.Mapping",
+    "typing.MutableMapping",
+    "typing.DefaultDict",
+    "typing.OrderedDict",
+    "collections.abc.Mapping",
+    "collections.abc.MutableMapping",
+    "collections.OrderedDict",
+    "collections.defaultdict",
+}
+# builtins that iterate lazily over their argument(s): what they yield comes from it
+_PASS_THROUGH = {
+    "builtins.sorted",
+    "builtins.list",
+    "builtins.tuple",
+    "builtins.set",
+    "builtins.frozenset",
+    "builtins.reversed",
+    "builtins.iter",
+    "builtins.filter",
+}
 MAX_DEPTH = 40
+
+
+@dataclass(frozen=True)
+class _Unpacked:
+    """What iterating gives when it is a tuple of known parts (`enumerate(x)`, `d.items()`)."""
+
+    parts: tuple[object, ...]
 
 
 class Evaluator:
@@ -66,17 +160,86 @@ class Evaluator:
         v = self._lookup(name, scope)
         return None if v is NEUTRAL else v  # type: ignore[return-value]
 
-    def _lookup(self, name: str, scope: Scope) -> object:
+    def _lookup(self, name: str, scope: Scope, node: Optional[ast.Name] = None) -> object:
         if name in scope.globals:
             scope = self.b.module_scope
         for s in iter_scope_chain(scope):
             if name in s.bindings:
+                reach = self.b.reach.get(node) if node is not None else None
+                if reach is not None and reach[0] is s and name not in s.rebound_inside:
+                    return self._reaching_value(s, name, expand(reach[1]))
                 return self._scope_value(s, name)
             if s.star_imports and s.kind is ScopeKind.MODULE:
-                return None  # `from x import *` may define anything
+                # `from x import *` may define anything; a builtin stays one unless x is known to define it
+                if name in BUILTIN_NAMES and not any(self._star_defines(m, name) for m in s.star_imports):
+                    break
+                return None
         if name in BUILTIN_NAMES:
             return Ref(f"builtins.{name}")
         return None
+
+    def _star_defines(self, module: str, name: str) -> bool:
+        """Whether `from module import *` binds `name`: known for the standard library (its source)
+        and the catalog's `star_exports`; a project or unknown module is assumed not to."""
+        known = self.catalog.star_exports.get(module)
+        if known is None and not module.startswith("."):
+            known = star_exports(module)
+        return known is not None and name in known
+
+    def _reaching_value(self, scope: Scope, name: str, indices: frozenset[int]) -> object:
+        """The value of a name read in its own function: the bindings that reach the read."""
+        bindings = scope.bindings[name]
+        if not indices:
+            return None  # nothing reaches: unbound here (dead code, or a name bound only later)
+        if len(indices) == len(bindings):
+            chosen = bindings
+        else:
+            chosen = [bindings[i] for i in sorted(indices)]
+        key = (id(scope), name + "@" + ",".join(map(str, sorted(indices))))
+        if key in self._memo:
+            return self._memo[key]
+        if key in self._active:
+            return None
+        self._active.add(key)
+        try:
+            value = self._merge_reaching(name, chosen)
+            if not _precise(value):
+                # `x: T` (a parameter, a declaration, `x: T = None`) declares x for the whole scope:
+                # it answers when the bindings that reach say nothing precise
+                declared = [
+                    (b.annotation, b.scope)
+                    for b in bindings
+                    if isinstance(b, Annotated) or (isinstance(b, Assigned) and b.annotation is not None)
+                ]
+                if declared:
+                    typed = merge(self.annotation_value(d, where) for d, where in declared if d is not None)
+                    if typed is not None and typed is not NEUTRAL:
+                        value = typed
+        finally:
+            self._active.discard(key)
+        self._memo[key] = value
+        return value
+
+    def _merge_reaching(self, name: str, chosen: list[Binding]) -> object:
+        values = [self.binding_value(b) for b in chosen]
+        merged = merge(values)
+        if merged is not None or len(chosen) < 2:
+            return merged
+        if not all(isinstance(b, (Assigned, Entered, Bound)) for b in chosen):
+            return None  # a parameter, a loop variable...: nothing says which object it is
+        found: Optional[tuple[Binding, Instance]] = None
+        for b, v in zip(chosen, values):
+            if isinstance(v, Instance) and not v.declared and self.catalog.type_info(v.type).on_any_path:
+                if found is not None and found[1] != v:
+                    return None
+                if found is None:
+                    found = (b, v)
+        if found is None:
+            return None
+        b, v = found
+        if v.maybe is not None or not isinstance(b, (Assigned, Entered)):
+            return v if v.maybe is not None else None
+        return replace(v, maybe=Maybe(name, b.expr.lineno, _described(b.expr)))
 
     def _scope_value(self, scope: Scope, name: str) -> object:
         key = (id(scope), name)
@@ -93,7 +256,7 @@ class Evaluator:
         return value
 
     def _merge_bindings(self, bindings: list[Binding]) -> object:
-        annotated = [b for b in bindings if isinstance(b, Annotated)]
+        annotated = [b for b in bindings if isinstance(b, Annotated) or (isinstance(b, Assigned) and b.annotation)]
         # an annotation declares the type, whatever the assignments say
         chosen = annotated or bindings
         return merge(self.binding_value(b) for b in chosen)
@@ -102,7 +265,19 @@ class Evaluator:
         if isinstance(b, Bound):
             return b.value
         if isinstance(b, Assigned):
-            return self._value(b.expr, b.scope)
+            value = self._value(b.expr, b.scope)
+            if b.annotation is None:
+                return value
+            # `x: T = v`: the value when it is known precisely, else what T declares
+            if _precise(value):
+                return value
+            declared = self.annotation_value(b.annotation, b.scope)
+            return declared if declared is not None else value
+        if isinstance(b, Iterated):
+            item = self.iterated(b.expr, b.scope)
+            for i in b.path:
+                item = item.parts[i] if isinstance(item, _Unpacked) and i < len(item.parts) else None
+            return None if isinstance(item, _Unpacked) else item
         if isinstance(b, Entered):
             return self.entered(self._value(b.expr, b.scope))
         if isinstance(b, Annotated):
@@ -117,8 +292,49 @@ class Evaluator:
         if isinstance(value, Instance):
             row = self.catalog.member_row(value.type, value.path + ("__enter__",)) if value.path else None
             if row is not None and row.returns:
-                return Instance(self.catalog.canonical(row.returns))
+                return self._derived(value, row.returns)
             return value if not value.path else None
+        return None
+
+    def _derived(self, base: object, type_name: str) -> Instance:
+        """An object of `type_name` obtained from `base` (it may be one only on some path, like base)."""
+        maybe = base.maybe if isinstance(base, Instance) else None
+        return Instance(self.catalog.canonical(type_name), maybe=maybe)
+
+    # -- iteration -----------------------------------------------------------------
+    def iterated(self, node: ast.expr, scope: Scope) -> object:
+        """What iterating `node` gives (`for x in node`), when known."""
+        if isinstance(node, ast.Call) and not node.keywords:
+            func = node.func
+            if isinstance(func, ast.Attribute) and func.attr in ("items", "keys", "values") and not node.args:
+                base = self._value(func.value, scope)
+                if isinstance(base, Collection) and base.mapping:
+                    if func.attr == "keys":
+                        return base.key
+                    if func.attr == "values":
+                        return base.value
+                    return _Unpacked((base.key, base.value))
+            callee = self._value(func, scope)
+            if isinstance(callee, Ref) and node.args:
+                if callee.qualname == "builtins.enumerate":
+                    return _Unpacked((None, self.iterated(node.args[0], scope)))
+                if callee.qualname == "builtins.zip":
+                    return _Unpacked(tuple(self.iterated(a, scope) for a in node.args))
+                if callee.qualname in _PASS_THROUGH:
+                    return self.iterated(node.args[-1], scope)
+            row = self._call_row(callee)
+            if row is not None and row.yields:
+                return self._derived(callee, row.yields)
+        value = self._value(node, scope)
+        if isinstance(value, Collection):
+            return value.key
+        return None
+
+    def _call_row(self, callee: object) -> Optional[ApiRow]:
+        if isinstance(callee, Ref):
+            return self.catalog.row(callee.qualname)
+        if isinstance(callee, Instance):
+            return self.catalog.member_row(callee.type, callee.path)
         return None
 
     # -- annotations -------------------------------------------------------------
@@ -141,8 +357,22 @@ class Evaluator:
                 if base.qualname in _UNIONS:
                     real = [a for a in args if not _is_none(a)]
                     return self.annotation_value(real[0], scope) if len(real) == 1 else None
+                if base.qualname in _MAPPINGS and len(args) == 2:
+                    key, value = (self.annotation_value(a, scope) for a in args)
+                    return Collection(key, value, mapping=True) if key is not None or value is not None else None
+                if base.qualname in _SEQUENCES:
+                    items = [a for a in args if not (isinstance(a, ast.Constant) and a.value is Ellipsis)]
+                    if not items:
+                        return None
+                    if base.qualname.endswith(("tuple", "Tuple")):
+                        item = merge(self.annotation_value(a, scope) for a in items)  # tuple[A, B]: A or B
+                    else:
+                        item = self.annotation_value(items[0], scope)  # Generator[Y, S, R] yields Y
+                    return Collection(item) if item is not None else None
             node = node.value  # a generic type: IO[str] is an IO
         value = self._value(node, scope)
+        if isinstance(value, Ref) and value.qualname in _NOT_A_TYPE:
+            return None
         if isinstance(value, Ref) and self.catalog.is_type(value.qualname):
             return Instance(self.catalog.canonical(value.qualname), declared=True)
         if isinstance(value, LocalClass):
@@ -167,7 +397,7 @@ class Evaluator:
 
     def _value_inner(self, node: ast.expr, scope: Scope) -> object:
         if isinstance(node, ast.Name):
-            return self._lookup(node.id, scope)
+            return self._lookup(node.id, scope, node)
         if isinstance(node, ast.Attribute):
             return self.attribute(self._value(node.value, scope), node.attr)
         if isinstance(node, ast.Call):
@@ -180,17 +410,25 @@ class Evaluator:
             return merge(self._value(v, scope) for v in node.values)
         if isinstance(node, ast.NamedExpr):
             return self._value(node.value, scope)
+        if isinstance(node, ast.Await) and isinstance(node.value, ast.Call):
+            # `await self.get_dir()`: a local coroutine's result is what its return annotation says
+            callee = self._value(node.value.func, scope)
+            if isinstance(callee, LocalFunction) and callee.is_async and callee.node.returns is not None:
+                info = self.b.function_of_node.get(callee.node)
+                if info is not None and info.scope.parent is not None and not info.is_generator:
+                    return self.annotation_value(callee.node.returns, info.scope.parent)
+            return None
         if isinstance(node, ast.Subscript):
             base = self._value(node.value, scope)
             if isinstance(base, Instance) and not base.path:
                 item = self.catalog.type_info(base.type).item
-                return Instance(self.catalog.canonical(item)) if item else None
+                return self._derived(base, item) if item else None
             return None
         if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Div):
             left = self._value(node.left, scope)
             if isinstance(left, Instance) and not left.path:
                 div = self.catalog.type_info(left.type).truediv
-                return Instance(self.catalog.canonical(div)) if div else None
+                return self._derived(left, div) if div else None
         return None
 
     def attribute(self, base: object, name: str) -> object:
@@ -211,15 +449,15 @@ class Evaluator:
 
     def _instance_attribute(self, base: Instance, name: str) -> object:
         if base.path:
-            return Instance(base.type, base.path + (name,), declared=base.declared)
+            return Instance(base.type, base.path + (name,), declared=base.declared, maybe=base.maybe)
         full = f"{self.catalog.canonical(base.type)}.{name}"
         row = self.catalog.apis.get(full)
         if row is not None and row.attr_type:
-            return Instance(self.catalog.canonical(row.attr_type))
+            return self._derived(base, row.attr_type)
         item = self.catalog.type_info(base.type).item
         if item and row is None and self.catalog.member_row(base.type, (name,)) is None:
-            return Instance(self.catalog.canonical(item))
-        return Instance(base.type, (name,), declared=base.declared)
+            return self._derived(base, item)
+        return Instance(base.type, (name,), declared=base.declared, maybe=base.maybe)
 
     def call_result(self, callee: object, call: ast.Call) -> object:
         if isinstance(callee, Ref):
@@ -234,7 +472,7 @@ class Evaluator:
             row = self.catalog.member_row(callee.type, callee.path)
             result = row.result_type(call) if row is not None else None
             if result:
-                return Instance(self.catalog.canonical(result))
+                return self._derived(callee, result)
             return None
         if isinstance(callee, LocalClass):
             return LocalObject(callee.node)
@@ -369,6 +607,20 @@ def merge(values: object) -> object:
         elif found != v:
             return None
     return found
+
+
+def _precise(value: object) -> bool:
+    """Known for what it is (an imported object's factory or a container type says less)."""
+    return isinstance(value, (Instance, LocalObject, LocalClass, LocalFunction, Ref))
+
+
+def _described(node: ast.expr) -> str:
+    """A binding's expression as a finding shows it: `open()`, `io.BytesIO()`, `sys.stdout`."""
+    target = node.func if isinstance(node, ast.Call) else node
+    text = ast.unparse(target)
+    if len(text) > 40:
+        text = text[:37] + "..."
+    return text + "()" if isinstance(node, ast.Call) else text
 
 
 def _is_property(fn: LocalFunction) -> bool:

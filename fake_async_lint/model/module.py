@@ -8,10 +8,16 @@ from typing import Callable, Iterator, Optional
 
 from ..catalog.loader import ApiRow, Catalog
 from .bindings import Evaluator
-from .scopes import ClassInfo, FunctionInfo, ScopeBuilder
-from .values import Instance, Ref, RelativeRef, Value
+from .scopes import ClassInfo, FunctionInfo, Scope, ScopeBuilder
+from .values import Instance, Maybe, Ref, RelativeRef, Value
 
 ASYNC_LIBRARIES = ("trio", "anyio")
+# builtins that iterate their first argument to the end (or to its next item) when called
+_CONSUMERS = frozenset(
+    f"builtins.{n}" for n in ("list", "tuple", "set", "frozenset", "sorted", "next", "sum", "min", "max", "any", "all")
+)
+# builtins that iterate lazily: a `for` over them iterates their arguments
+_LAZY = frozenset(("builtins.enumerate", "builtins.zip", "builtins.filter", "builtins.map", "builtins.reversed"))
 
 
 def _receiver(func: ast.Attribute) -> str:
@@ -25,6 +31,16 @@ class BlockingCall:
     call: ast.Call
     row: ApiRow
     function: Optional[FunctionInfo]
+
+
+@dataclass(frozen=True)
+class BlockingIteration:
+    """A sync `for` (or comprehension) over an object whose iteration blocks (a database cursor):
+    `node` is the iterated expression; the row is the type's `__iter__` row."""
+
+    node: ast.expr
+    row: ApiRow
+    function: FunctionInfo
 
 
 class ModuleModel:
@@ -127,6 +143,12 @@ class ModuleModel:
         if call in self.scopes.awaited_calls:
             return None  # it returns an awaitable: an async API, whatever its name
         callee = self.callee(call)
+        if isinstance(callee, Ref) and callee.qualname in _CONSUMERS and call.args:
+            scope = self.scopes.call_scope.get(call)
+            arg = call.args[0]
+            if isinstance(arg, ast.GeneratorExp):  # `sum(d["n"] for d in cursor)` iterates the cursor now
+                arg = arg.generators[0].iter
+            return None if scope is None else self._iteration_row(arg, scope)
         row = self.catalog_row(callee)
         if row is None or not row.blocking or not row.applies_to(call):
             return None
@@ -174,6 +196,37 @@ class ModuleModel:
                     found.add(_receiver(f))
             cached = self._nonblocking[type_name] = frozenset(found)
         return cached
+
+    def _iteration_row(self, node: ast.expr, scope: Scope) -> Optional[ApiRow]:
+        """The row that says iterating `node` blocks (`T.__iter__`), if one does."""
+        value = self.evaluator.value(node, scope)
+        if not isinstance(value, Instance) or value.path:
+            return None
+        if value.declared and not self.catalog.type_info(value.type).trust_annotations:
+            return None
+        row = self.catalog.member_row(value.type, ("__iter__",))
+        return row if row is not None and row.blocking else None
+
+    def blocking_iterations_in(self, fn: FunctionInfo) -> Iterator[BlockingIteration]:
+        """Sync `for` loops and comprehensions of `fn` that iterate an object whose iteration blocks
+        (directly, or through enumerate/zip/...)."""
+        for node, scope in fn.iterations:
+            todo = [node]
+            while todo:
+                n = todo.pop()
+                if isinstance(n, ast.Call) and n.args:
+                    callee = self.evaluator.value(n.func, scope)
+                    if isinstance(callee, Ref) and callee.qualname in _LAZY:
+                        todo.extend(a for a in n.args if not isinstance(a, ast.Starred))
+                        continue
+                row = self._iteration_row(n, scope)
+                if row is not None:
+                    yield BlockingIteration(n, row, fn)
+
+    def condition(self, call: ast.Call) -> Optional[Maybe]:
+        """When a blocking call blocks only on some path: the binding that makes it blocking."""
+        callee = self.callee(call)
+        return callee.maybe if isinstance(callee, Instance) else None
 
     def blocking_calls_in(self, fn: FunctionInfo) -> Iterator[BlockingCall]:
         for call in fn.calls:

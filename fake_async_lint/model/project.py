@@ -54,6 +54,9 @@ MAX_CALLEE_TEXT = 40
 _STDLIB: frozenset[str] = frozenset(getattr(sys, "stdlib_module_names", ()))
 
 _NOT_OURS = frozenset({"builtins", "typing", "typing_extensions"})
+# Inside an installed library, file I/O and filesystem queries are mostly one-time (config files,
+# certificates, lazy loads): a chain that ends there is not followed, or it would drown the rest.
+LIBRARY_ONE_TIME = frozenset({"FAS104", "FAS109"})
 
 Target = Union[int, str]  # an index into the same file's functions, or an (encoded) imported name
 
@@ -411,6 +414,8 @@ class LinkedSite:
     rule: str = "FAS300"  # FAS200: a thread hop whose callable blocks in another module; FAS201: its pool
     hop: str = ""  # the hop API as shown (FAS200, FAS201)
     workers: str = ""  # the pool's worker count (FAS201)
+    # the function called at the site, when an installed library defines it: (module, qualname)
+    library_target: Optional[tuple[str, str]] = None
 
 
 @dataclass(frozen=True)
@@ -457,6 +462,7 @@ class Project:
         self._bodies: dict[int, dict[str, Any]] = {}
         self.packages: list[Optional[tuple[str, ...]]] = []
         self.external: set[int] = set()  # files reached but not named: summaries, never reported
+        self.library: set[int] = set()  # files found under a library root (site-packages)
         self._by_path: dict[str, int] = {}
         self._fn_index: dict[int, dict[str, int]] = {}
         for path, facts in results:
@@ -522,6 +528,8 @@ class Project:
                 if header is not None:
                     i = self._add(found.path, {**header, "v": FACTS_VERSION, "lazy": True})
                     self.external.add(i)
+                    if found.library:
+                        self.library.add(i)
         self._files[key] = i
         return i
 
@@ -752,9 +760,14 @@ class Project:
         # only functions a coroutine's call reaches can be on a reported chain
         for node, edges in self._reachable().items():
             fn = self._fn(node)
-            if len(fn) > which and fn[which] is not None:
-                chains[node] = _Link(1, None, fn[which][0], fn[which][1])
+            direct = fn[which] if len(fn) > which else None
+            if direct is not None and not (node[0] in self.library and direct[3] in LIBRARY_ONE_TIME):
+                chains[node] = _Link(1, None, direct[0], direct[1])
             for callee, line, col in edges:
+                if native and callee[0] in self.library and node[0] not in self.library:
+                    # what a sync-only library does inside has no native form the project can use:
+                    # a thread over the project's call into it is the right tool (twins are judged at the hop)
+                    continue
                 callers.setdefault(callee, []).append((node, line, col))
         frontier = sorted(chains)
         depth = 1
@@ -846,7 +859,12 @@ class Project:
             if link.next is None:
                 direct = self._fn(n)[4 if native else 2]
                 steps.append(ChainStep(direct[2], self.paths[n[0]], link.line, link.col))
-                return [self._linked(file, at, callee or self._fn(node)[1], tuple(steps), direct[2:], rule, hop)]
+                linked = self._linked(file, at, callee or self._fn(node)[1], tuple(steps), direct[2:], rule, hop)
+                if node[0] in self.library:
+                    named = self.resolver.module_of(self.paths[node[0]])
+                    if named is not None:
+                        linked = dataclasses.replace(linked, library_target=(named[0], self._fn(node)[0]))
+                return [linked]
             steps.append(ChainStep(self._fn(link.next)[1], self.paths[n[0]], link.line, link.col))
             n = link.next
         return []

@@ -38,10 +38,24 @@ class Bound:
 
 @dataclass(frozen=True)
 class Assigned:
-    """`name = expr` (or a walrus): the value of `expr` evaluated in `scope`."""
+    """`name = expr` (or a walrus): the value of `expr` evaluated in `scope`.
+
+    `x: T = expr` too, with its annotation: the value is tracked whatever `T` says
+    (`Final`, `Any`, a protocol), and `T` answers only when the value is unknown."""
 
     expr: ast.expr
     scope: Scope
+    annotation: Optional[ast.expr] = None
+
+
+@dataclass(frozen=True)
+class Iterated:
+    """`for target in expr` (or a comprehension): an item of `expr`, then `path` into tuples
+    (`for k, v in d.items()`: v is Iterated(d.items(), scope, (1,)))."""
+
+    expr: ast.expr
+    scope: Scope
+    path: tuple[int, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -54,10 +68,11 @@ class Entered:
 
 @dataclass(frozen=True)
 class Annotated:
-    """`name: T` (parameter, variable or attribute annotation)."""
+    """`name: T` (a parameter, or a declaration without a value)."""
 
     annotation: ast.expr
     scope: Scope
+    param: bool = False
 
 
 @dataclass(frozen=True)
@@ -73,8 +88,84 @@ class Opaque:
     """A binding whose value is not tracked (loop targets, unpacking, except ...)."""
 
 
-Binding = Union[Bound, Assigned, Entered, Annotated, SelfParam, Opaque]
+Binding = Union[Bound, Assigned, Iterated, Entered, Annotated, SelfParam, Opaque]
 OPAQUE = Opaque()
+
+
+# ------------------------------------------------------------------ flow
+class LoopHead:
+    """The bindings of one name that come back to the head of a loop (known when the loop ends)."""
+
+    __slots__ = ("resolved",)
+
+    def __init__(self) -> None:
+        self.resolved: frozenset[Union[int, LoopHead]] = frozenset()
+
+
+Reach = frozenset[Union[int, LoopHead]]  # indices into scope.bindings[name], and loop heads
+State = Optional[dict[str, Reach]]  # None: this point is not reachable
+_NOTHING: Reach = frozenset()
+
+
+def expand(reach: Reach) -> frozenset[int]:
+    """The binding indices a reach stands for, loop heads followed."""
+    out: set[int] = set()
+    todo = list(reach)
+    seen: set[int] = set()
+    while todo:
+        item = todo.pop()
+        if isinstance(item, int):
+            out.add(item)
+        elif id(item) not in seen:
+            seen.add(id(item))
+            todo.extend(item.resolved)
+    return frozenset(out)
+
+
+def join(*states: State) -> State:
+    real = [s for s in states if s is not None]
+    if not real:
+        return None
+    out = dict(real[0])
+    for s in real[1:]:
+        for name, reach in s.items():
+            out[name] = out.get(name, _NOTHING) | reach
+    return out
+
+
+@dataclass(eq=False)
+class _Loop:
+    heads: dict[str, LoopHead]
+    breaks: list[State] = field(default_factory=list)
+    continues: list[State] = field(default_factory=list)
+
+
+@dataclass(eq=False)
+class Flow:
+    """Which bindings of each name of one function scope reach the statement being walked.
+
+    Branches join, loops come back to their head, `return`/`raise`/`break`/`continue` end a
+    path, and a handler of `try` sees every binding its body may have made. Conservative: a
+    binding that may reach is in the set."""
+
+    scope: Scope
+    state: State = field(default_factory=dict)
+    loops: list[_Loop] = field(default_factory=list)
+    tries: list[dict[str, set[int]]] = field(default_factory=list)
+
+    def bind(self, name: str, index: int, kill: bool = True) -> None:
+        for frame in self.tries:
+            frame.setdefault(name, set()).add(index)
+        if self.state is None:
+            return
+        old = self.state.get(name, _NOTHING)
+        self.state[name] = frozenset({index}) if kill else old | {index}
+
+    def reach(self, name: str) -> Reach:
+        return _NOTHING if self.state is None else self.state.get(name, _NOTHING)
+
+    def copy(self) -> State:
+        return None if self.state is None else dict(self.state)
 
 
 # ------------------------------------------------------------------ scopes
@@ -87,6 +178,8 @@ class Scope:
     globals: set[str] = field(default_factory=set)
     nonlocals: set[str] = field(default_factory=set)
     star_imports: list[str] = field(default_factory=list)
+    # names a nested function rebinds (`nonlocal x`): their bindings do not follow statement order here
+    rebound_inside: set[str] = field(default_factory=set)
 
     def add(self, name: str, binding: Binding) -> None:
         self.bindings.setdefault(name, []).append(binding)
@@ -119,6 +212,8 @@ class FunctionInfo:
     # where the body suspends: a thread future may be settled after these
     await_positions: list[tuple[int, int]] = field(default_factory=list)
     is_generator: bool = False
+    # the iterables of its sync `for` loops and comprehensions: iterating them runs here
+    iterations: list[tuple[ast.expr, Scope]] = field(default_factory=list)
 
     @property
     def is_async(self) -> bool:
@@ -142,7 +237,6 @@ def _decorator_names(node: ast.FunctionDef | ast.AsyncFunctionDef) -> set[str]:
 
 # Nodes with nothing below them that the model records: not walked at all.
 _LEAVES: tuple[type, ...] = (
-    ast.Name,
     ast.Constant,
     ast.expr_context,
     ast.operator,
@@ -202,6 +296,10 @@ class ScopeBuilder(ast.NodeVisitor):
         self.module_calls: list[ast.Call] = []
         # calls that are the operand of `await`: they return awaitables, so they are async APIs
         self.awaited_calls: set[ast.Call] = set()
+        # for each name read in a function body: that function's scope and the bindings that reach it
+        self.reach: dict[ast.Name, tuple[Scope, Reach]] = {}
+        # sync `for` loops and comprehensions of each function: iterating runs there (a cursor fetches)
+        self.flow: Optional[Flow] = None
         self._qual: list[str] = []
         self.visit(tree)
 
@@ -212,7 +310,13 @@ class ScopeBuilder(ast.NodeVisitor):
             scope = self.module_scope
         elif name in scope.nonlocals:
             scope = self._nonlocal_target(name)
+            scope.rebound_inside.add(name)
         scope.add(name, binding)
+        flow = self.flow
+        if flow is not None and scope is flow.scope:
+            # a walrus in a comprehension may not run: it adds to what reaches, it does not replace
+            in_comprehension = isinstance(binding, Assigned) and binding.scope.kind is ScopeKind.COMPREHENSION
+            flow.bind(name, len(scope.bindings[name]) - 1, kill=not in_comprehension)
 
     def _nonlocal_target(self, name: str) -> Scope:
         s = self.scope.parent
@@ -226,8 +330,11 @@ class ScopeBuilder(ast.NodeVisitor):
         if isinstance(target, ast.Name):
             self._bind(target.id, binding)
         elif isinstance(target, (ast.Tuple, ast.List)):
-            for elt in target.elts:
-                self._bind_target(elt, OPAQUE)
+            for i, elt in enumerate(target.elts):
+                if isinstance(binding, Iterated) and not any(isinstance(e, ast.Starred) for e in target.elts):
+                    self._bind_target(elt, Iterated(binding.expr, binding.scope, binding.path + (i,)))
+                else:
+                    self._bind_target(elt, OPAQUE)
         elif isinstance(target, ast.Starred):
             self._bind_target(target.value, OPAQUE)
         elif isinstance(target, ast.Attribute):
@@ -321,8 +428,9 @@ class ScopeBuilder(ast.NodeVisitor):
         self.functions.append(info)
         self.function_of_node[node] = info
         self._bind_params(node, scope, cls)
-        saved = (self.scope, self.function, self.cls)
+        saved = (self.scope, self.function, self.cls, self.flow)
         self.scope, self.function = scope, info
+        self.flow = Flow(scope, {name: frozenset(range(len(bs))) for name, bs in scope.bindings.items()})
         if isinstance(node, ast.Lambda):
             self.visit(node.body)
             info.returns.append(node.body)
@@ -330,7 +438,7 @@ class ScopeBuilder(ast.NodeVisitor):
             self._qual.append("<locals>")
             self._visit_all(node.body)
             self._qual.pop()
-        self.scope, self.function, self.cls = saved
+        self.scope, self.function, self.cls, self.flow = saved
         self._qual.pop()
 
     def _bind_params(self, node: FunctionNode, scope: Scope, cls: Optional[ClassInfo]) -> None:
@@ -339,7 +447,7 @@ class ScopeBuilder(ast.NodeVisitor):
         decorators = _decorator_names(node) if not isinstance(node, ast.Lambda) else set()
         for a in args:
             if a.annotation is not None:
-                scope.add(a.arg, Annotated(a.annotation, self.scope))
+                scope.add(a.arg, Annotated(a.annotation, self.scope, param=True))
             elif cls is not None and positional and a is positional[0] and "staticmethod" not in decorators:
                 scope.add(a.arg, SelfParam(cls.node, is_class="classmethod" in decorators))
             else:
@@ -354,13 +462,13 @@ class ScopeBuilder(ast.NodeVisitor):
         scope = Scope(ScopeKind.CLASS, node, self.scope)
         info = ClassInfo(node, scope, self.scope)
         self.classes[node] = info
-        saved = (self.scope, self.function, self.cls)
+        saved = (self.scope, self.function, self.cls, self.flow)
         # a class body is not part of the enclosing coroutine (RULES.md)
-        self.scope, self.function, self.cls = scope, None, info
+        self.scope, self.function, self.cls, self.flow = scope, None, info, None
         self._qual.append(node.name)
         self._visit_all(node.body)
         self._qual.pop()
-        self.scope, self.function, self.cls = saved
+        self.scope, self.function, self.cls, self.flow = saved
 
     def _visit_comprehension(self, node: ast.ListComp | ast.SetComp | ast.DictComp | ast.GeneratorExp) -> None:
         gens = node.generators
@@ -370,8 +478,11 @@ class ScopeBuilder(ast.NodeVisitor):
         for i, g in enumerate(gens):
             if i:
                 self.visit(g.iter)
-            self._bind_target(g.target, OPAQUE)
+            self._bind_target(g.target, Iterated(g.iter, self.scope if i else saved))
             self.visit(g.target)
+            # a generator expression iterates when consumed, maybe elsewhere (a thread): not here
+            if not g.is_async and self.function is not None and not isinstance(node, ast.GeneratorExp):
+                self.function.iterations.append((g.iter, self.scope if i else saved))
             self._visit_all(g.ifs)
             if g.is_async and self.function is not None:
                 self.function.async_constructs += 1
@@ -407,9 +518,13 @@ class ScopeBuilder(ast.NodeVisitor):
         if node.value is not None:
             self.visit(node.value)
         self.visit(node.annotation)
-        self._bind_target(node.target, Annotated(node.annotation, self.scope))
         if node.value is not None:
-            self._bind_target(node.target, Assigned(node.value, self.scope))
+            self._bind_target(node.target, Assigned(node.value, self.scope, node.annotation))
+        else:
+            # a declaration: it binds nothing at run time, so it does not change what reaches
+            flow, self.flow = self.flow, None
+            self._bind_target(node.target, Annotated(node.annotation, self.scope))
+            self.flow = flow
         self.visit(node.target)
 
     def visit_AugAssign(self, node: ast.AugAssign) -> None:
@@ -429,13 +544,138 @@ class ScopeBuilder(ast.NodeVisitor):
 
     def _visit_for(self, node: ast.For | ast.AsyncFor) -> None:
         self.visit(node.iter)
-        self._bind_target(node.target, OPAQUE)
+        is_async = isinstance(node, ast.AsyncFor)
+        if self.function is not None:
+            if is_async:
+                self.function.async_constructs += 1
+                self.function.await_positions.append((node.lineno, node.col_offset))
+            else:
+                self.function.iterations.append((node.iter, self.scope))
+        loop = self._enter_loop()
+        self._bind_target(node.target, OPAQUE if is_async else Iterated(node.iter, self.scope))
         self.visit(node.target)
-        if isinstance(node, ast.AsyncFor) and self.function is not None:
-            self.function.async_constructs += 1
-            self.function.await_positions.append((node.lineno, node.col_offset))
         self._visit_all(node.body)
+        self._leave_loop(loop, node.orelse)
+
+    def visit_While(self, node: ast.While) -> None:
+        loop = self._enter_loop()
+        self.visit(node.test)
+        self._visit_all(node.body)
+        self._leave_loop(loop, node.orelse)
+
+    # -- flow: branches and loops (only inside functions; elsewhere a plain walk) --------
+    def _enter_loop(self) -> Optional[_Loop]:
+        flow = self.flow
+        if flow is None:
+            return None
+        # each name bound before the loop may come back to its head rebound by the body; a name first
+        # bound in the body and read before that in the body is unbound on the first pass anyway
+        heads: dict[str, LoopHead] = {}
+        if flow.state is not None:
+            for name, reach in flow.state.items():
+                head = heads[name] = LoopHead()
+                flow.state[name] = reach | {head}
+        loop = _Loop(heads)
+        flow.loops.append(loop)
+        return loop
+
+    def _leave_loop(self, loop: Optional[_Loop], orelse: list[ast.stmt]) -> None:
+        flow = self.flow
+        if flow is None or loop is None:
+            self._visit_all(orelse)
+            return
+        flow.loops.pop()
+        back = join(flow.state, *loop.continues)
+        for name, head in loop.heads.items():
+            head.resolved = (back.get(name, _NOTHING) if back is not None else _NOTHING) - {head}
+        # leaving through the head: each name as the head sees it
+        at_head: dict[str, Reach] = {n: frozenset({h}) for n, h in loop.heads.items()}
+        exit_state = join(back, at_head)
+        flow.state = exit_state
+        self._visit_all(orelse)
+        flow.state = join(flow.state, *loop.breaks)
+
+    def visit_If(self, node: ast.If) -> None:
+        self.visit(node.test)
+        flow = self.flow
+        if flow is None:
+            self._visit_all(node.body)
+            self._visit_all(node.orelse)
+            return
+        before = flow.copy()
+        self._visit_all(node.body)
+        after_body, flow.state = flow.state, before
         self._visit_all(node.orelse)
+        flow.state = join(after_body, flow.state)
+
+    def _visit_try(self, node: ast.Try) -> None:
+        flow = self.flow
+        if flow is None:
+            self.generic_visit(node)
+            return
+        before = flow.copy()
+        made: dict[str, set[int]] = {}
+        flow.tries.append(made)
+        self._visit_all(node.body)
+        flow.tries.pop()
+        for name, indices in made.items():  # the body made these before it stopped somewhere
+            for frame in flow.tries:
+                frame.setdefault(name, set()).update(indices)
+        raised = join(before, flow.state)
+        if raised is not None:
+            for name, indices in made.items():
+                raised[name] = raised.get(name, _NOTHING) | frozenset(indices)
+        self._visit_all(node.orelse)
+        ends = [flow.state]
+        for handler in node.handlers:
+            flow.state = dict(raised) if raised is not None else None
+            self.visit(handler)
+            ends.append(flow.state)
+        flow.state = join(*ends)
+        if node.finalbody:
+            flow.state = join(flow.state, raised)
+            self._visit_all(node.finalbody)
+
+    visit_Try = _visit_try
+    visit_TryStar = _visit_try
+
+    def visit_Match(self, node: ast.AST) -> None:
+        flow = self.flow
+        self.visit(node.subject)  # type: ignore[attr-defined]
+        if flow is None:
+            for case in node.cases:  # type: ignore[attr-defined]
+                self.visit(case)
+            return
+        before = flow.copy()
+        ends: list[State] = [before]
+        for case in node.cases:  # type: ignore[attr-defined]
+            flow.state = None if before is None else dict(before)
+            self.visit(case)
+            ends.append(flow.state)
+        flow.state = join(*ends)
+
+    def _end_path(self) -> None:
+        if self.flow is not None:
+            self.flow.state = None
+
+    def visit_Raise(self, node: ast.Raise) -> None:
+        self.generic_visit(node)
+        self._end_path()
+
+    def visit_Break(self, node: ast.Break) -> None:
+        if self.flow is not None and self.flow.loops:
+            self.flow.loops[-1].breaks.append(self.flow.copy())
+        self._end_path()
+
+    def visit_Continue(self, node: ast.Continue) -> None:
+        if self.flow is not None and self.flow.loops:
+            self.flow.loops[-1].continues.append(self.flow.copy())
+        self._end_path()
+
+    def visit_Name(self, node: ast.Name) -> None:
+        flow = self.flow
+        if flow is not None and isinstance(node.ctx, ast.Load):
+            self.reach[node] = (flow.scope, flow.reach(node.id))
 
     visit_For = _visit_for
     visit_AsyncFor = _visit_for
@@ -501,6 +741,7 @@ class ScopeBuilder(ast.NodeVisitor):
             self.visit(node.value)
             if self.function is not None:
                 self.function.returns.append(node.value)
+        self._end_path()
 
     def _visit_yield(self, node: ast.Yield | ast.YieldFrom) -> None:
         if self.function is not None:

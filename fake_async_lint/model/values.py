@@ -21,6 +21,16 @@ class Ref:
 
 
 @dataclass(frozen=True)
+class Maybe:
+    """Why an object is only possibly of its type: the name was bound to it on one path
+    (`f = open(p)` in one branch, `f = io.BytesIO()` in the other)."""
+
+    name: str
+    line: int
+    source: str  # the binding's expression as written, shortened: "open()"
+
+
+@dataclass(frozen=True)
 class Instance:
     """An object of a catalog type, plus the attribute path read from it.
 
@@ -31,6 +41,8 @@ class Instance:
     path: tuple[str, ...] = ()
     # known only from an annotation (some types, like sockets, are often non-blocking then)
     declared: bool = field(default=False, compare=False)
+    # set when only one of the bindings that reach the use gives this object
+    maybe: Optional[Maybe] = field(default=None, compare=False)
 
 
 @dataclass(frozen=True)
@@ -81,4 +93,14 @@ class ImportedObject:
     path: tuple[str, ...] = ()
 
 
-Value = Union[Ref, Instance, LocalFunction, LocalClass, LocalObject, RelativeRef, ImportedObject]
+@dataclass(frozen=True)
+class Collection:
+    """A container typed by an annotation (`list[Path]`, `dict[Path, float]`): iterating it
+    gives `key` (the items of a sequence, the keys of a mapping); `.values()` gives `value`."""
+
+    key: object = None  # a Value, or None when unknown
+    value: object = None
+    mapping: bool = False
+
+
+Value = Union[Ref, Instance, LocalFunction, LocalClass, LocalObject, RelativeRef, ImportedObject, Collection]

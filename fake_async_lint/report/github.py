@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from ..findings import Finding
+from .common import details
 from .sarif import level, posix_path
 
 
@@ -30,7 +31,9 @@ def command(f: Finding) -> str:
             props.append(("endColumn", f.end_col))
     props.append(("title", f.code))
     joined = ",".join(f"{key}={escape_property(str(value))}" for key, value in props)
-    return f"::{level(f.code)} {joined}::{escape_data(f.message)}"
+    # the chain's hops and the fix on lines of their own (the annotation shows them below the message)
+    text = "\n".join([f.message, *details(f)])
+    return f"::{level(f.code)} {joined}::{escape_data(text)}"
 
 
 def render(findings: Sequence[Finding]) -> str:

@@ -13,6 +13,7 @@ import xml.etree.ElementTree as ET
 from collections.abc import Sequence
 
 from ..findings import Finding
+from .common import details
 from .sarif import posix_path
 
 SUITE = "fake-async-lint"
@@ -35,7 +36,7 @@ def render(findings: Sequence[Finding]) -> str:
             suite, "testcase", classname=xml_text(posix_path(f.path)), name=f"{f.code} {f.line}:{f.col}"
         )
         failure = ET.SubElement(case, "failure", message=xml_text(f.message), type=f.code)
-        failure.text = xml_text(f.text())
+        failure.text = xml_text("\n".join([f.text(), *details(f)]))  # the chain's hops and the fix below
     if not findings:
         ET.SubElement(suite, "testcase", classname=SUITE, name="no findings")
     ET.indent(root)

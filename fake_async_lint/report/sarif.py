@@ -11,17 +11,14 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, Optional
 from urllib.parse import quote
 
 from .. import __version__
-from ..docs import rule_page
+from ..docs import DOCS_BASE_URL, rule_page, rule_url
 from ..findings import ChainStep, Finding
 from ..rules import ALL_RULES, Rule
-
-# The one place that says where the project and its rule pages live.
-REPOSITORY_URL = "https://github.com/fake-async-lint/fake-async-lint"
-RULE_DOCS_URL = REPOSITORY_URL + "/blob/main/docs/rules/{code}.md"
+from .common import applicability, call_name, coroutines
 
 SCHEMA_URI = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
 SRCROOT = "%SRCROOT%"
@@ -56,7 +53,8 @@ def posix_path(path: str) -> str:
 
 
 def rule_help_uri(code: str) -> str:
-    return RULE_DOCS_URL.format(code=code)
+    """The rule's page on the documentation site (docs.DOCS_BASE_URL is the one setting)."""
+    return rule_url(code)
 
 
 def _artifact(path: str) -> dict[str, str]:
@@ -85,7 +83,7 @@ def _location(path: str, region: dict[str, int], message: str = "") -> dict[str,
 
 
 def _step_location(step: ChainStep) -> dict[str, Any]:
-    return _location(step.path, _region(step.line, step.col), f"{step.name}()")
+    return _location(step.path, _region(step.line, step.col), call_name(step))
 
 
 def _descriptor(rule: Rule) -> dict[str, Any]:
@@ -117,10 +115,30 @@ def _result(f: Finding, index: dict[str, int]) -> dict[str, Any]:
         # The call in the coroutine, then each hop down to the blocking call.
         flow = [{"location": _location(f.path, primary, f.message), "nestingLevel": 0}]
         flow += [{"location": _step_location(s), "nestingLevel": i} for i, s in enumerate(f.chain, 1)]
-        chain_text = " -> ".join(f"{s.name}()" for s in f.chain)
+        chain_text = " -> ".join(call_name(s) for s in f.chain)
         result["codeFlows"] = [{"message": {"text": chain_text}, "threadFlows": [{"locations": flow}]}]
-    result["properties"] = {"api": f.api, "replacement": f.replacement}
+    fix = _fix(f, primary)
+    if fix is not None:
+        result["fixes"] = [fix]
+    result["properties"] = {"api": f.api, "replacement": f.replacement, "coroutines": coroutines(f)}
     return result
+
+
+def _fix(f: Finding, region: dict[str, int]) -> Optional[dict[str, Any]]:
+    """The finding's edit as a SARIF fix: its span deleted, the replacement inserted."""
+    if f.fix is None or "endColumn" not in region:  # no end: no span to replace
+        return None
+    kind = applicability(f.fix)
+    return {
+        "description": {"text": f"Replace with `{f.fix.replacement}` ({kind} fix)."},
+        "artifactChanges": [
+            {
+                "artifactLocation": _artifact(f.path),
+                "replacements": [{"deletedRegion": region, "insertedContent": {"text": f.fix.replacement}}],
+            }
+        ],
+        "properties": {"applicability": kind},
+    }
 
 
 def sarif_log(findings: Sequence[Finding]) -> dict[str, Any]:
@@ -129,7 +147,7 @@ def sarif_log(findings: Sequence[Finding]) -> dict[str, Any]:
         "name": "fake-async-lint",
         "version": __version__,
         "semanticVersion": __version__,
-        "informationUri": REPOSITORY_URL,
+        "informationUri": DOCS_BASE_URL + "/",
         "rules": [_descriptor(r) for r in ALL_RULES.values()],
     }
     run = {

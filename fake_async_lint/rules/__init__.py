@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from . import blocking, fake_async, transitive
+from . import blocking, fake_async, hygiene, transitive
 from .base import Context, Example, Family, Rule
 
 FAS001 = Rule(
@@ -18,7 +18,7 @@ FAS001 = Rule(
     instead="async def f():\n    pass\n",
 )
 
-FAMILIES: tuple[Family, ...] = (blocking.FAMILY, *fake_async.FAMILIES, transitive.FAMILY)
+FAMILIES: tuple[Family, ...] = (blocking.FAMILY, *fake_async.FAMILIES, transitive.FAMILY, hygiene.FAMILY)
 
 ALL_RULES: dict[str, Rule] = {FAS001.code: FAS001}
 for _family in FAMILIES:

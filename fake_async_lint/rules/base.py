@@ -53,9 +53,32 @@ class Context:
     max_depth: int = 5
     options: dict[str, object] = field(default_factory=dict)
     lines: list[str] = field(init=False)
+    _starts: Optional[list[int]] = field(init=False, default=None, repr=False)
 
     def __post_init__(self) -> None:
         self.lines = physical_lines(self.source)
+
+    def segment(self, node: ast.AST) -> Optional[str]:
+        """The source text of `node`, like `ast.get_source_segment` but without re-splitting the
+        whole source per call: line starts are computed once, so a call costs the node's size."""
+        line, end_line = getattr(node, "lineno", None), getattr(node, "end_lineno", None)
+        col, end_col = getattr(node, "col_offset", None), getattr(node, "end_col_offset", None)
+        if line is None or end_line is None or col is None or end_col is None:
+            return None
+        if not 1 <= line <= end_line <= len(self.lines):
+            return None
+        if self._starts is None:
+            starts = [0]
+            offset = 0
+            for text in self.lines[:-1]:
+                offset += len(text)
+                # the line break after it: \r\n, \r or \n (physical_lines split there)
+                offset += 2 if self.source.startswith("\r\n", offset) else 1
+                starts.append(offset)
+            self._starts = starts
+        start = self._starts[line - 1] + _chars(self.lines[line - 1], col)
+        end = self._starts[end_line - 1] + _chars(self.lines[end_line - 1], end_col)
+        return self.source[start:end]
 
     def column(self, line: int, col_offset: int) -> int:
         """ast's UTF-8 byte offset -> 1-based character column."""
@@ -93,6 +116,13 @@ class Context:
             chain=chain,
             fix=fix,
         )
+
+
+def _chars(text: str, byte_offset: int) -> int:
+    """ast's UTF-8 byte offset in a line -> the character offset."""
+    if text.isascii():
+        return byte_offset
+    return len(text.encode("utf-8")[:byte_offset].decode("utf-8", "replace"))
 
 
 Checker = Callable[[ModuleModel, Context], Iterable[Finding]]

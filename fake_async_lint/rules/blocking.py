@@ -11,7 +11,7 @@ from typing import Iterator, Optional
 from ..catalog.loader import ApiRow
 from ..findings import Finding, Fix
 from ..model.module import ModuleModel
-from ..model.values import Ref
+from ..model.values import Maybe, Ref
 from .base import Context, Example, Family, Rule
 
 _WHY_LOOP = (
@@ -191,7 +191,10 @@ FAS102 = Rule(
         "Flags calls of synchronous database and cache drivers inside an `async def`: connecting "
         "(`psycopg2.connect`, `sqlite3.connect`, `pymysql.connect` ...) and the I/O methods of the "
         "connections, cursors, clients and sessions derived from them (`conn.cursor().execute(...)`, "
-        "`engine.connect()`, `session.execute(...)`, `redis.Redis().get(...)`, `collection.find_one(...)`). "
+        "`engine.connect()`, `session.execute(...)`, `redis.Redis().get(...)`, `collection.find_one(...)`), "
+        "and consuming a lazy cursor on the loop: `for doc in collection.find(...)`, `list(cursor)`, `next(cursor)`, "
+        "a comprehension over `session.query(...)` (the finding is on the iterated expression: that is where rows "
+        "are fetched; building the cursor, `.sort().limit()` included, does no I/O). "
         "Creating a client that does no I/O by itself (`redis.Redis()`, `create_engine()`, `MongoClient()`) is not flagged."
     ),
     why=_WHY_LOOP + " A query waits on the database server and often on locks held by other clients.",
@@ -232,6 +235,13 @@ FAS102 = Rule(
             "from pymongo import MongoClient\n\nclient = MongoClient()\n\nasync def f():\n"
             "    return client.app.users.find_one({'_id': 1})\n",
             ((6, 12),),
+        ),
+        Example(
+            "from pymongo import MongoClient\n\nusers = MongoClient().app.users\n\nasync def f():\n"
+            "    recent = users.find().sort('t').limit(5)\n    for u in users.find({'admin': True}):\n"
+            "        print(u)\n    return list(recent)\n",
+            ((7, 14), (9, 12)),
+            "a cursor consumed on the loop (building it is not I/O)",
         ),
     ),
     valid=(
@@ -317,6 +327,12 @@ FAS104 = Rule(
             ((4, 5), (5, 5)),
             "annotated as a file",
         ),
+        Example(
+            "import io\n\nasync def f(p, data, dry):\n    if dry:\n        out = io.BytesIO()\n    else:\n"
+            "        out = open(p, 'wb')\n    out.write(data)\n",
+            ((7, 15), (8, 5)),
+            "a file on one branch (the message says: when out is the file from open() at line 7)",
+        ),
     ),
     valid=(
         Example(
@@ -328,6 +344,11 @@ FAS104 = Rule(
         ),
         Example("async def f(path):\n    open = make_opener()\n    return open(path)\n", title="shadowed builtin"),
         Example("async def f(fh):\n    for line in fh:\n        print(line)\n", title="iteration is not a call"),
+        Example(
+            "import io\n\nasync def f(p, out=None):\n    if out is None:\n        out = io.StringIO()\n"
+            "    out.write(p)\n",
+            title="a parameter or a buffer: no path makes out a file",
+        ),
         Example(
             "from typing import BinaryIO\n\nasync def f(out: BinaryIO, data):\n    out.write(data)\n",
             title="typing.IO/BinaryIO/TextIO: an io.BytesIO satisfies them, so they are not proof of a file",
@@ -506,15 +527,31 @@ FAS109 = Rule(
     why=_WHY_LOOP + " Each query is a system call that can wait on a slow or network file system.",
     example="import os\n\nasync def ready(path):\n    return os.path.exists(path)\n",
     instead="import anyio\n\nasync def ready(path):\n    return await anyio.Path(path).exists()\n",
+    notes=(
+        "Path arithmetic is not reported: `os.path.join/normpath/abspath/relpath/basename/dirname/splitext`, "
+        "`PurePath` methods, `Path / 'x'`, `Path.absolute()`, `expanduser()`, `with_suffix()`. They compute "
+        "strings; `abspath` and `relpath` call `getcwd()` for a relative path, a system call that does not wait on "
+        "a disk. flake8-async and ruff (ASYNC240) report some of them; a finding here is always a real wait."
+    ),
     invalid=(
         Example(
             "import os\nfrom pathlib import Path\n\nasync def f(p):\n    os.makedirs(p)\n"
             "    return Path(p).exists(), os.path.isfile(p)\n",
             ((5, 5), (6, 12), (6, 30)),
         ),
+        Example(
+            "from pathlib import Path\n\nasync def f(name: str, olds: dict[Path, float]):\n    path = Path(name)\n"
+            "    size = path.stat().st_size\n    for path, t in olds.items():\n        path.touch()\n    return size\n",
+            ((5, 12), (7, 9)),
+            "a name rebound later, and the keys of an annotated mapping",
+        ),
     ),
     valid=(
         Example("import os\n\nasync def f(a, b):\n    return os.path.join(a, b)\n"),
+        Example(
+            "import os\n\nasync def f(p, base):\n    return os.path.normpath(p), os.path.abspath(p), os.path.relpath(p, base)\n",
+            title="path arithmetic does not touch the disk",
+        ),
         Example("import anyio\n\nasync def f(p):\n    return await anyio.Path(p).exists()\n"),
         Example("from pathlib import PurePath\n\nasync def f(p):\n    return PurePath(p).name\n"),
     ),
@@ -531,13 +568,27 @@ def _fix(model: ModuleModel, call: ast.Call, row: ApiRow, ctx: Context) -> Optio
     module = row.fix.removeprefix("await ").split(".", 1)[0]
     if model.value_in(ast.Name(id=module, ctx=ast.Load()), call) != Ref(module):
         return None
-    source = ctx.source
-    args = [ast.get_source_segment(source, a) for a in call.args] + [
-        ast.get_source_segment(source, k) for k in call.keywords
-    ]
+    args = [ctx.segment(a) for a in call.args] + [ctx.segment(k) for k in call.keywords]
     if any(a is None for a in args):
         return None
     return Fix(replacement=row.fix.replace("$$$ARGS", ", ".join(a for a in args if a)), rule=row.fix)
+
+
+_ITER = ".__iter__"
+
+
+def _what(row: ApiRow) -> str:
+    """The blocking operation as a message names it: `requests.get()`, or iterating a cursor."""
+    if row.name.endswith(_ITER):
+        return f"iterating {row.display.removesuffix(_ITER)} (each step waits for I/O)"
+    return f"{row.display}()"
+
+
+def _condition(maybe: Optional[Maybe], rule: Rule) -> str:
+    if maybe is None:
+        return ""
+    noun = "file" if rule.code == "FAS104" else "object"
+    return f" when {maybe.name} is the {noun} from {maybe.source} at line {maybe.line}"
 
 
 def check(model: ModuleModel, ctx: Context) -> Iterator[Finding]:
@@ -546,7 +597,8 @@ def check(model: ModuleModel, ctx: Context) -> Iterator[Finding]:
             row = bc.row
             rule = _BY_CODE[row.code or ""]
             advice = model.catalog.advice(row, ctx.library)
-            message = f"blocking {rule.kind} {row.display}() in coroutine '{fn.name}'; {advice}"
+            when = _condition(model.condition(bc.call), rule)
+            message = f"blocking {rule.kind} {_what(row)} in coroutine '{fn.name}'{when}; {advice}"
             yield ctx.finding(
                 bc.call,
                 rule.code,
@@ -556,6 +608,12 @@ def check(model: ModuleModel, ctx: Context) -> Iterator[Finding]:
                 coroutine=fn.name,
                 fix=_fix(model, bc.call, row, ctx),
             )
+        for it in model.blocking_iterations_in(fn):
+            row = it.row
+            rule = _BY_CODE[row.code or ""]
+            advice = model.catalog.advice(row, ctx.library)
+            message = f"blocking {rule.kind} {_what(row)} in coroutine '{fn.name}'; {advice}"
+            yield ctx.finding(it.node, rule.code, message, api=row.display, replacement=advice, coroutine=fn.name)
 
 
 FAMILY = Family(rules=RULES, check=check)

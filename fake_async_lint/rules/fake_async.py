@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import ast
 import functools
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import PurePath
 from typing import Any, Callable, Iterator, Mapping, Optional, Sequence, TypeVar
 
@@ -348,16 +348,24 @@ FAS204 = Rule(
     summary="An `async def` that never awaits, iterates asynchronously or enters an async context.",
     what=(
         "Flags an `async def` whose own body (not nested defs or lambdas) has no `await`, `async for` or "
-        "`async with`, comprehensions and f-strings included. Not reported: stubs (a docstring, `pass`, `...`, "
-        "`raise NotImplementedError`, a bare `return`), async generators (they are async because callers "
-        "`async for` over them), decorated functions (`@abstractmethod`, `@overload`, and any decorator that "
-        "may register the function with a framework), async dunder methods, methods that override or are "
-        "overridden by a method of a base or subclass in the module, methods of classes with a base the "
-        "model cannot see, and coroutines that call into the async runtime (`asyncio.create_task`, "
-        "`loop.call_soon`, ...): those must run on the loop. Only coroutines the module itself calls, or "
-        "private ones (a leading underscore), are judged, and not when they are handed to other code as a "
-        "value (a route, a callback): a public coroutine with no caller in sight may be an entry point that "
-        "a framework or another module awaits."
+        "`async with`, comprehensions and f-strings included. Like ruff's RUF029, every module-level "
+        "coroutine is judged, called here or not. Methods and nested coroutines are judged when the module "
+        "calls them or they are private (a leading underscore): a public one nobody here calls may "
+        "implement an interface that a framework or another module awaits. An async generator (`yield`) "
+        "is judged when the module itself consumes it with `async for` and uses it no other way. "
+        "Not reported: stubs (a docstring, `pass`, `...`, `raise NotImplementedError`, a bare `return`), "
+        "decorated functions (`@abstractmethod`, `@overload`, `@asynccontextmanager`, and any decorator "
+        "that may register the function with a framework: `@app.get(...)`, `@pytest.fixture`), "
+        "coroutines handed to other code as a value (a callback argument, a default argument, an "
+        "assignment) or whose coroutine object is (a call not awaited on the spot: `asyncio.run(main())`, "
+        "`loop.run_until_complete(setup())`, `asyncio.gather(f(), g())`), async dunder methods, methods that override or are overridden by a method of a base "
+        "or subclass in the module, methods of classes with a base the model cannot see, coroutines that "
+        "call into the async runtime (`asyncio.create_task`, `loop.call_soon`, ...), methods that only "
+        "return a constant or a parameter (a default hook that subclasses elsewhere override), functions defined "
+        "more than once in their scope (a fallback under `except ImportError` keeps the real one's async "
+        "signature), and module-level "
+        "coroutines the module does not call that are pytest tests (`test_*` in a test file) or whose name "
+        "says async (`async_*`, `*_async`)."
     ),
     why=(
         "Callers pay for a coroutine (a task switch, an `await` at every call site) and readers assume it "
@@ -373,10 +381,19 @@ FAS204 = Rule(
         "async def fetch(client, token):\n    return await client.get('/me', headers=build_headers(token))\n"
     ),
     notes=(
-        "Off by default: enable it with `--select FAS204` or flake8's `--extend-select FAS204`. Expect "
-        "findings on coroutines that implement an async interface whose base class the model cannot see "
-        "in the same module, for example a handler a framework calls with `await` and that happens not to "
-        "await anything itself: such a method must stay `async def`; silence it with `# noqa: FAS204`."
+        "Off by default: enable it with `--select FAS204` or flake8's `--extend-select FAS204`. Compared "
+        "with ruff's RUF029 (which also judges every module-level `async def` and skips methods and stubs), "
+        "this rule judges private and locally called methods too, and leaves out what is async on purpose: "
+        "callbacks and routes registered by decorator or handed over as values, `asynccontextmanager`, "
+        "coroutines that need the running loop, pytest tests (pytest-asyncio runs them on a loop that "
+        "sync code under test may need), names that promise a coroutine to whoever looks them up by name "
+        "(Home Assistant's `async_setup_entry` and its integration-platform siblings), and async "
+        "generators handed to other code (an API that takes an async iterable needs one, whatever the "
+        "generator does inside; RUF029 reports those), coroutine objects handed to a runner "
+        "(`asyncio.run(main())`: the advice to drop the `await` would not apply), default hooks that "
+        "subclasses override, and `except ImportError` fallbacks. Expect findings on public library coroutines "
+        "that are async so callers can `await` them and the API can later do I/O: such a function must "
+        "stay `async def`; silence it with `# noqa: FAS204`."
     ),
     invalid=(
         Example(
@@ -397,6 +414,17 @@ FAS204 = Rule(
             ((3, 1),),
             "blocking and never yields",
         ),
+        Example(
+            "import json\n\nasync def load_settings(text):\n    return json.loads(text)\n",
+            ((3, 1),),
+            "a module-level coroutine, whoever calls it (as RUF029)",
+        ),
+        Example(
+            "async def rows(data):\n    for row in data:\n        yield row\n\n"
+            "async def total(data):\n    return sum([r async for r in rows(data)])\n",
+            ((1, 1),),
+            "an async generator only this module iterates",
+        ),
     ),
     valid=(
         Example("async def f(x):\n    return await x\n"),
@@ -407,7 +435,20 @@ FAS204 = Rule(
             "    async def c(self):\n        '''Hook.'''\n\n    async def d(self):\n        raise NotImplementedError\n",
             title="abstract methods, overloads and stubs",
         ),
-        Example("async def agen():\n    yield 1\n", title="an async generator"),
+        Example(
+            "from aiohttp import payload\n\nasync def chunks(data):\n    yield data\n\n"
+            "def body(data):\n    return payload.AsyncIterablePayload(chunks(data))\n",
+            title="an async generator handed to an API that takes an async iterable",
+        ),
+        Example(
+            "from contextlib import asynccontextmanager\n\n@asynccontextmanager\nasync def lifespan(app):\n    yield\n",
+            title="asynccontextmanager",
+        ),
+        Example(
+            "async def empty_receive():\n    raise RuntimeError('no body')\n\n"
+            "def serve(app, receive=empty_receive):\n    return app(receive)\n",
+            title="handed over as a value (a default argument)",
+        ),
         Example(
             "import asyncio\n\nclass Worker:\n    async def start(self):\n"
             "        self._task = asyncio.create_task(self.run())\n\n    async def run(self):\n        await asyncio.sleep(1)\n",
@@ -464,6 +505,7 @@ class _Checker:
     model: ModuleModel
     ctx: Context
     _graph: Optional[CallGraph] = field(default=None, init=False)
+    _wrapped_memo: dict[HopCall, Optional[Wrapped]] = field(default_factory=dict, init=False)
 
     @property
     def tables(self) -> HopTables:
@@ -511,6 +553,11 @@ class _Checker:
         return frozenset(name for row in rows for name in row.inside)
 
     # -- hops ------------------------------------------------------------------------
+    @functools.cached_property
+    def hop_list(self) -> list[HopCall]:
+        """Every hop of the module, found once (the rules and the project facts both walk them)."""
+        return list(self.hops())
+
     def hops(self) -> Iterator[HopCall]:
         for fn in self.model.coroutines:
             outer = {c.func: c for c in fn.calls if isinstance(c.func, ast.Call)}
@@ -563,6 +610,11 @@ class _Checker:
 
     # -- what a hop runs ---------------------------------------------------------------
     def wrapped(self, hop: HopCall) -> Optional[Wrapped]:
+        if hop not in self._wrapped_memo:
+            self._wrapped_memo[hop] = self._wrapped_hop(hop)
+        return self._wrapped_memo[hop]
+
+    def _wrapped_hop(self, hop: HopCall) -> Optional[Wrapped]:
         if hop.decorated is not None:
             return self._chain(self.graph.body_chain(hop.decorated), hop.decorated.node, skip_first=False)
         if hop.target is None or hop.anchor is None:
@@ -656,16 +708,45 @@ class _Checker:
         end_col = self.ctx.column(end_line, end_off) if end_off is not None else 0
         return [node.lineno, self.ctx.column(node.lineno, node.col_offset), end_line, end_col]
 
-    def parameter_index(self, node: ast.expr, fn: FunctionInfo) -> Optional[int]:
-        """The position of the parameter `node` names, when `fn` is a module-level function."""
-        if not isinstance(node, ast.Name) or fn.parent is not None or fn.cls is not None:
+    def parameter_index(self, node: ast.expr, fn: FunctionInfo, anchor: Optional[ast.Call] = None) -> Optional[int]:
+        """The position of the parameter of `fn` (a module-level function) that the hop runs: named
+        directly, bound by `functools.partial` (also around `contextvars.Context.run`), or called by a
+        closure or lambda the hop runs (`def wrapper(): return func(*args)`)."""
+        if fn.parent is not None or fn.cls is not None or isinstance(fn.node, ast.Lambda):
             return None
-        if isinstance(fn.node, ast.Lambda):
+        if self.model.scopes.module_scope.bindings.get(fn.name) is None:
             return None
         params = [a.arg for a in (*fn.node.args.posonlyargs, *fn.node.args.args)]
-        if node.id not in params or self.model.scopes.module_scope.bindings.get(fn.name) is None:
+        return self._param_in(node, anchor, fn, params, 0)
+
+    def _param_in(
+        self, node: ast.expr, anchor: Optional[ast.Call], fn: FunctionInfo, params: list[str], depth: int
+    ) -> Optional[int]:
+        if depth > 3:
             return None
-        return params.index(node.id)
+        if isinstance(node, ast.Name) and node.id in params:
+            return params.index(node.id)
+        if isinstance(node, ast.Call):  # partial(f, ...), partial(ctx.run, wrapper): any bound callable
+            if self._by_value(self.model.callee(node), self.tables.wrappers) is None:
+                return None
+            for arg in node.args:
+                found = self._param_in(arg, node, fn, params, depth + 1)
+                if found is not None:
+                    return found
+            return None
+        inner: Optional[FunctionInfo] = None
+        if isinstance(node, ast.Lambda):
+            inner = self.model.scopes.function_of_node.get(node)
+        elif anchor is not None:
+            value = self.model.value_in(node, anchor)
+            if isinstance(value, LocalFunction):
+                inner = self.model.evaluator.function_info(value.node)
+        if inner is None or inner.parent is not fn:
+            return None
+        for call in inner.calls:  # the closure calls the parameter: the hop runs it
+            if isinstance(call.func, ast.Name) and call.func.id in params:
+                return params.index(call.func.id)
+        return None
 
     def project_target(self, node: ast.expr, anchor: ast.Call, depth: int) -> Optional[str]:
         """The callable a hop runs, as a name the project phase resolves (None: not another module's)."""
@@ -840,10 +921,10 @@ class _Checker:
         q = self.model.qualname_of(ctor.func, ctor) or "ThreadPoolExecutor"
         name = q.rsplit(".", 1)[-1]
         names = ", ".join(dict.fromkeys(f.name for f in coroutines))
-        message = (
-            f"{name}(max_workers={n}) caps these coroutines at {n} concurrent operations: {names}; {pool_message(n)}"
-        )
-        return self.ctx.finding(ctor, "FAS201", message, api=q, coroutine=coroutines[0].name)
+        advice = pool_message(n)
+        message = f"{name}(max_workers={n}) caps coroutines {names} at {n} operations at once; {advice}"
+        found = self.ctx.finding(ctor, "FAS201", message, api=q, replacement=advice, coroutine=coroutines[0].name)
+        return replace(found, coroutines=tuple(dict.fromkeys(f.name for f in coroutines)))
 
     # -- FAS202 / FAS203 ------------------------------------------------------------------
     # -- FAS203 through helpers ------------------------------------------------------------
@@ -903,8 +984,11 @@ class _Checker:
                 if row is None:
                     continue
                 shown = row.shown
+                say = row.say
                 if row.code == "FAS202":
-                    message = f"{shown}() in coroutine '{fn.name}'; {row.say}"
+                    if row.fix:  # what happens, in plain words
+                        say = f"use `{row.fix}`: the same loop, and never a new one that nothing runs"
+                    message = f"{shown}() in coroutine '{fn.name}'; {say}"
                 else:
                     message = f"nested event loop: {shown}() in coroutine '{fn.name}'; {row.say}"
                 yield self.ctx.finding(
@@ -912,7 +996,7 @@ class _Checker:
                     row.code,
                     message,
                     api=shown,
-                    replacement=row.say,
+                    replacement=say,
                     coroutine=fn.name,
                     fix=self._loop_fix(call, row),
                 )
@@ -928,43 +1012,85 @@ class _Checker:
 
     # -- FAS204 ------------------------------------------------------------------------
     def async_in_name_only(self) -> Iterator[Finding]:
-        called: Optional[set[FunctionInfo]] = None
-        passed: set[FunctionInfo] = set()
+        usage: Optional[_Usage] = None
         for fn in self.model.coroutines:
             node = fn.node
-            if not isinstance(node, ast.AsyncFunctionDef) or fn.async_constructs or fn.is_generator:
+            if not isinstance(node, ast.AsyncFunctionDef) or fn.async_constructs:
                 continue
             if _is_stub(node.body) or _is_dunder(node.name) or not self._plain_decorators(fn):
                 continue
-            if self._implements_interface(fn) or self._uses_runtime(fn):
+            if fn.cls is not None and _is_default_hook(node):
                 continue
-            if called is None:
-                called, passed = self._usage()
-            # handed to other code (a route, a callback): it awaits the result, so the def must stay async;
-            # a public coroutine nobody here calls may be an interface other modules or a framework await
-            if fn in passed or (fn not in called and not fn.name.startswith("_")):
+            if _has_alternatives(fn) or self._implements_interface(fn) or self._uses_runtime(fn):
                 continue
-            message = (
-                f"coroutine '{fn.name}' never awaits, iterates asynchronously or enters an async context: "
-                "async in name only; make it a plain `def` (and drop the `await` at its call sites), "
-                "or make its I/O native and await it"
-            )
+            if usage is None:
+                usage = self._usage()
+            # handed to other code (a route, a callback, a default argument): it awaits the result
+            if fn in usage.passed or fn.name in usage.values:
+                continue
+            # like ruff's RUF029, a module-level coroutine is judged whoever calls it; when nothing here calls
+            # it, not a pytest test (the plugin runs it on a loop that sync code under test may need) nor one
+            # whose name says async (`async_setup_entry`: frameworks look such names up). A public method or
+            # nested coroutine nobody here calls may implement an interface other modules or a framework await
+            top_level = fn.parent is None and fn.cls is None
+            uncalled = fn not in usage.called
+            if top_level and uncalled and (_is_test(node.name, self.ctx.path) or _says_async(node.name)):
+                continue
+            if fn.is_generator:
+                # only when this module consumes it with `async for` and nothing else: an async iterator
+                # handed to other code must stay one
+                if fn not in usage.iterated or fn in usage.other_calls:
+                    continue
+                message = (
+                    f"async generator '{fn.name}' never awaits, iterates asynchronously or enters an async "
+                    "context: async in name only; make it a plain generator (`def`, iterated with `for` "
+                    "instead of `async for`), or make its I/O native and await it"
+                )
+            elif fn in usage.handed or (not top_level and uncalled and not fn.name.startswith("_")):
+                continue
+            else:
+                message = (
+                    f"coroutine '{fn.name}' never awaits, iterates asynchronously or enters an async context: "
+                    "async in name only; make it a plain `def` (and drop the `await` at its call sites), "
+                    "or make its I/O native and await it"
+                )
             yield self.ctx.finding(node, "FAS204", message, coroutine=fn.name)
 
-    def _usage(self) -> tuple[set[FunctionInfo], set[FunctionInfo]]:
-        """Local functions this module calls, and those it passes to calls as values (callbacks)."""
-        called: set[FunctionInfo] = set()
-        passed: set[FunctionInfo] = set()
+    def _usage(self) -> _Usage:
+        """How the module uses its own functions: called, passed to calls, used as values, iterated."""
+        usage = _Usage()
+        parents: dict[ast.AST, ast.AST] = {}
+        for parent in ast.walk(self.model.tree):
+            for child in ast.iter_child_nodes(parent):
+                if isinstance(child, ast.Call):
+                    parents[child] = parent
+                elif isinstance(child, (ast.Name, ast.Attribute)) and isinstance(child.ctx, ast.Load):
+                    if isinstance(parent, ast.Call) and parent.func is child:
+                        continue
+                    if isinstance(parent, ast.Attribute) or isinstance(parent, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                        continue  # `fn.attr` reads, decorators
+                    usage.values.add(child.id if isinstance(child, ast.Name) else child.attr)
         for call in self.model.scopes.call_scope:
             target = self.graph.target(call)
             if target is not None:
-                called.add(target)
+                usage.called.add(target)
+                up = parents.get(call)
+                if (
+                    isinstance(up, (ast.AsyncFor, ast.comprehension))
+                    and up.iter is call
+                    and (isinstance(up, ast.AsyncFor) or up.is_async)
+                ):
+                    usage.iterated.add(target)
+                else:
+                    usage.other_calls.add(target)
+                if not isinstance(up, ast.Await):
+                    usage.handed.add(target)
             for arg in [*call.args, *(kw.value for kw in call.keywords)]:
                 for node in _references(arg):
                     fi = self.graph.function_for(self.model.value_in(node, call))
                     if fi is not None:
-                        passed.add(fi)
-        return called, passed
+                        usage.passed.add(fi)
+        return usage
 
     def _plain_decorators(self, fn: FunctionInfo) -> bool:
         for _, v in self.model.decorator_values(fn):
@@ -1013,6 +1139,20 @@ class _Checker:
         return False
 
 
+@dataclass
+class _Usage:
+    """FAS204: what a module does with its own functions."""
+
+    called: set[FunctionInfo] = field(default_factory=set)
+    passed: set[FunctionInfo] = field(default_factory=set)  # handed to calls as values (callbacks)
+    values: set[str] = field(default_factory=set)  # names read other than to call them (`x = f`, `g(cb=f)`)
+    iterated: set[FunctionInfo] = field(default_factory=set)  # called as the iterable of `async for`
+    other_calls: set[FunctionInfo] = field(default_factory=set)
+    # called without `await` on the spot: the coroutine object goes to code that needs an awaitable
+    # (asyncio.run(main()), loop.run_until_complete(...), asyncio.gather(...), a framework)
+    handed: set[FunctionInfo] = field(default_factory=set)
+
+
 def _may_be_method(v: Optional[Value]) -> bool:
     """Method-name matching applies when the receiver is unknown or only an imported name:
     not for the module's own functions and classes, nor for catalog types that lack the method."""
@@ -1051,6 +1191,41 @@ def _is_stub(body: list[ast.stmt]) -> bool:
     return True
 
 
+def _is_test(name: str, path: str) -> bool:
+    """A test function pytest collects (`test_*` in `test_*.py`, `*_test.py` or `conftest.py`)."""
+    base = PurePath(path.replace("\\", "/")).name
+    in_test_file = base.startswith("test_") or base.endswith("_test.py") or base == "conftest.py"
+    return in_test_file and name.startswith("test")
+
+
+def _is_default_hook(node: ast.AsyncFunctionDef) -> bool:
+    """A method that only returns a constant or one of its parameters (`return options`, `return True`):
+    a default implementation that subclasses elsewhere override, maybe with I/O."""
+    body = node.body
+    if body and isinstance(body[0], ast.Expr) and isinstance(body[0].value, ast.Constant):
+        body = body[1:]  # the docstring
+    if len(body) != 1 or not isinstance(body[0], ast.Return) or body[0].value is None:
+        return False
+    value = body[0].value
+    params = {a.arg for a in (*node.args.posonlyargs, *node.args.args, *node.args.kwonlyargs)}
+    return isinstance(value, ast.Constant) or (isinstance(value, ast.Name) and value.id in params)
+
+
+def _has_alternatives(fn: FunctionInfo) -> bool:
+    """Defined more than once in its scope (`try: ... except ImportError: async def f(): raise ...`):
+    one definition is a fallback that keeps the other's async signature."""
+    parent = fn.scope.parent
+    if parent is None:
+        return False
+    defs = [b for b in parent.bindings.get(fn.name, ()) if isinstance(b, Bound) and isinstance(b.value, LocalFunction)]
+    return len(defs) > 1
+
+
+def _says_async(name: str) -> bool:
+    """`async_setup_entry`, `open_async`: the name itself promises a coroutine to whoever looks it up."""
+    return name.startswith("async_") or name.endswith("_async")
+
+
 def _is_none(node: ast.expr) -> bool:
     return isinstance(node, ast.Constant) and node.value is None
 
@@ -1067,12 +1242,21 @@ def _position(node: ast.AST) -> tuple[int, int]:
     return (getattr(node, "lineno", 0), getattr(node, "col_offset", 0))
 
 
+def _checker(model: ModuleModel, ctx: Context) -> _Checker:
+    """One checker per module and source: the rules, the project facts and their call graphs share it."""
+    cached = model.shared.get("fake_async.checker")
+    if isinstance(cached, _Checker) and cached.ctx.source is ctx.source:
+        return cached
+    c = model.shared["fake_async.checker"] = _Checker(model, ctx)
+    return c
+
+
 def check(model: ModuleModel, ctx: Context) -> Iterator[Finding]:
-    c = _Checker(model, ctx)
+    c = _checker(model, ctx)
     defaults: Optional[list[ast.Call]] = None
     backed: dict[ast.Call, list[FunctionInfo]] = {}
     worthy: set[ast.Call] = set()
-    for hop in c.hops():
+    for hop in c.hop_list:
         w = None if c.implements_itself(hop) else c.wrapped(hop)
         if w is not None:
             yield c.fas200(hop, w)
@@ -1094,10 +1278,7 @@ def check(model: ModuleModel, ctx: Context) -> Iterator[Finding]:
 
 def pool_message(workers: str) -> str:
     """What to use instead of a thread pool that caps coroutines."""
-    return (
-        "use a native async client with an `asyncio.Semaphore(C)` in front where a cap is wanted and a "
-        f"small keep-alive pool ({_HTTP_CLIENT} does both) instead of a thread pool"
-    )
+    return f"use a native async client ({_HTTP_CLIENT}), with an `asyncio.Semaphore` where a cap is wanted"
 
 
 def hop_message(shown: str, names: Sequence[str], kind: str, coroutine: str, advice: str) -> str:
@@ -1115,14 +1296,14 @@ def hop_facts(model: ModuleModel, ctx: Context, silenced: Callable[[int], bool])
     """What the project phase needs to judge hops whose callable lives in another module:
     `hsites`, hops whose callable only the project can settle; `hopfns`, this module's functions
     that pass a parameter to a hop (so calling them is a hop); `hopalias`, names bound to a hop API."""
-    c = _Checker(model, ctx)
+    c = _checker(model, ctx)
     hsites: list[list[Any]] = []
     psites: list[list[Any]] = []
     hopfns: dict[str, list[Any]] = {}
-    for hop in c.hops():
+    for hop in c.hop_list:
         if hop.decorated is not None or hop.target is None or hop.anchor is None or c.implements_itself(hop):
             continue
-        param = c.parameter_index(hop.target, hop.coroutine)
+        param = c.parameter_index(hop.target, hop.coroutine, hop.anchor)
         if param is not None:
             hopfns[hop.coroutine.qualname] = [param, hop.coroutine.name]
             continue
@@ -1171,7 +1352,7 @@ def argument_target(model: ModuleModel, ctx: Context, node: ast.expr, call: ast.
     """What a callable argument of a call into another module runs, should that callee be a hop:
     a catalog API with a native async form (`["api", display, code, use, method]`), or a target
     the project resolves."""
-    return _Checker(model, ctx).argument_target(node, call)
+    return _checker(model, ctx).argument_target(node, call)
 
 
 def check_async_in_name_only(model: ModuleModel, ctx: Context) -> Iterator[Finding]:

@@ -169,9 +169,10 @@ def message(
     callee: str,
     library: str,
 ) -> str:
-    """`blocking HTTP call reached through a() -> b() -> requests.get() in coroutine 'h'; make a() async and ...`"""
-    chain = " -> ".join(f"{s.name}()" for s in steps)
-    return f"blocking {kind} reached through {chain} in coroutine '{coroutine}'; {fix_text(steps[0].name, advice, callee, library)}"
+    """`blocking HTTP call requests.get() via a() -> b() in coroutine 'h'; make a() async and ...`"""
+    via = " -> ".join(f"{s.name}()" for s in steps[:-1])
+    api = f"{steps[-1].name}()" + (f" via {via}" if via else "")
+    return f"blocking {kind} {api} in coroutine '{coroutine}'; {fix_text(steps[0].name, advice, callee, library)}"
 
 
 def fix_text(helper: str, advice: str, callee: str, library: str) -> str:
@@ -315,24 +316,63 @@ _BUILTINS: dict[int, tuple[Catalog, tuple[str, ...]]] = {}
 
 
 def linked_findings(project: Project, catalog: Catalog) -> list[Finding]:
-    """FAS300 for coroutine calls of the checked files whose chains cross modules, from facts alone."""
-    return [_linked_finding(site, catalog) for site in project.linked_sites()]
+    """FAS300 for coroutine calls of the checked files whose chains cross modules (FAS200/FAS201 for
+    hops and pools), from facts alone. A call into an installed library is advised toward the
+    library's own async twin; a thread hop over a library call without one is legitimate."""
+    out = []
+    for site in project.linked_sites():
+        twin = _library_twin(project, site) if site.library_target is not None else None
+        if site.library_target is not None and site.rule == "FAS200" and twin is None:
+            continue
+        out.append(_linked_finding(site, catalog, twin))
+    return out
 
 
-def _linked_finding(site: LinkedSite, catalog: Catalog) -> Finding:
+def _library_twin(project: Project, site: LinkedSite) -> Optional[str]:
+    """The advice toward the library's async twin of the function called at the site (None: it has none)."""
+    try:
+        from ..index.twins import find_twin  # the library layer (index/twins.py)
+    except ImportError:  # pragma: no cover - a build without the library layer
+        return None
+    assert site.library_target is not None
+    module, qualname = site.library_target
+    parts = qualname.split(".")
+    if len(parts) < 2:
+        return None
+    # the call's receiver as written (`client.charge` -> `client`); a hop names no call: one is made up
+    written = site.callee if site.callee != site.steps[0].name else ""
+    receiver = written.rsplit(".", 1)[0] if "." in written else None
+
+    def find(name: str) -> Optional[str]:
+        found = project.resolver.find(name)
+        return found.path if found is not None else None
+
+    twin = find_twin(find, module, parts[-2], parts[-1], receiver=receiver)
+    return twin.advice if twin is not None else None
+
+
+def _linked_finding(site: LinkedSite, catalog: Catalog, twin: Optional[str] = None) -> Finding:
     use = catalog.uses.get(site.use)
     advice = use.advice(site.method, site.library) if use is not None else "use its native async API"
     kind = _KIND.get(site.code, "call")
-    if site.rule == CODE:
+    if site.library_target is not None:  # the helper is a library's: its own async twin, else a thread
+        hop = _TO_THREAD.get(site.library, _TO_THREAD["asyncio"]).format(site.callee)
+        advice = twin or f"`{hop}` (the library has no async form of it)"
+    coroutines: tuple[str, ...] = ()
+    if site.rule == CODE and site.library_target is not None:
+        via = " -> ".join(f"{s.name}()" for s in site.steps[:-1])
+        text = f"blocking {kind} {site.steps[-1].name}() via {via} in coroutine '{site.coroutine}'; {advice}"
+    elif site.rule == CODE:
         text = message(kind, site.steps, site.coroutine, advice, site.callee, site.library)
     elif site.rule == "FAS201":
         from .fake_async import pool_message
 
         pool = site.steps[0]
         advice = pool_message(site.workers)
+        coroutines = tuple(site.coroutine.split(", "))
         text = (
             f"thread pool {site.callee} ({os.path.basename(pool.path)}:{pool.line}, {site.api}(max_workers="
-            f"{site.workers})) caps these coroutines at {site.workers} concurrent operations: {site.coroutine}; {advice}"
+            f"{site.workers})) caps coroutines {site.coroutine} at {site.workers} operations at once; {advice}"
         )
     else:
         from .fake_async import hop_message
@@ -348,8 +388,9 @@ def _linked_finding(site: LinkedSite, catalog: Catalog) -> Finding:
         end_col=site.end_col,
         api=site.api,
         replacement=advice,
-        coroutine=site.coroutine,
+        coroutine=coroutines[0] if coroutines else site.coroutine,
         chain=site.steps,
+        coroutines=coroutines,
     )
 
 

@@ -14,7 +14,8 @@ from pathlib import Path
 import pytest
 
 from fake_async_lint.config import Settings
-from fake_async_lint.engine import check_paths, check_source
+from fake_async_lint.engine import check_source
+from fake_async_lint.scan import check_paths
 from fake_async_lint.stdin import check_stdin
 
 SETTINGS = Settings()
@@ -220,10 +221,11 @@ def test_stdin_and_api(project: Path, name: str) -> None:
 def test_a_pool_of_another_module_is_reported_once_per_file_with_every_coroutine(project: Path) -> None:
     [pool] = [f for f in check_paths(["src/shop/workers.py"], SETTINGS).findings if f.chain and f.code == "FAS201"][:1]
     assert pool.message.startswith(
-        "thread pool EXECUTOR (pools.py:3, ThreadPoolExecutor(max_workers=4)) caps these coroutines at 4 "
-        "concurrent operations: fetch, other; use a native async client"
+        "thread pool EXECUTOR (pools.py:3, ThreadPoolExecutor(max_workers=4)) caps coroutines fetch, other at 4 "
+        "operations at once; "
     )
     assert [(Path(s.path).name, s.line, s.col) for s in pool.chain] == [("pools.py", 3, 12)]
+    assert (pool.coroutine, pool.coroutines) == ("fetch", ("fetch", "other"))
 
 
 def test_cross_module_hop_message_names_the_chain(project: Path) -> None:
@@ -254,7 +256,8 @@ def test_chain_steps_name_their_files(project: Path) -> None:
 @pytest.mark.parametrize("name", [n for n in PROJECT if n.endswith(".py")])
 def test_flake8_one_file_at_a_time(project: Path, name: str) -> None:
     out = subprocess.run(
-        [sys.executable, "-m", "flake8", "--select", "FAS", name],
+        # `--select FAS` turns on the opt-in rules too (flake8's semantics): keep to the default ones
+        [sys.executable, "-m", "flake8", "--select", "FAS", "--extend-ignore", "FAS204,FAS400,FAS401", name],
         cwd=project,
         capture_output=True,
         text=True,
@@ -281,11 +284,10 @@ def test_editing_a_helper_changes_a_file_not_edited(project: Path) -> None:
 def test_follow_imports_none_links_only_named_files(project: Path) -> None:
     import dataclasses
 
-    if not any(f.name == "follow_imports" for f in dataclasses.fields(Settings)):
-        pytest.skip("follow-imports is not a setting yet")
-    none = dataclasses.replace(SETTINGS, follow_imports="none")  # type: ignore[call-arg]
+    none = dataclasses.replace(SETTINGS, follow_imports="none")
     assert check_paths(["src/shop/routes.py"], none).findings == []
-    assert len(check_paths(["src/shop"], none).findings) == 3
+    # every module named: the same as following imports
+    assert check_paths(["src/shop"], none).findings == check_paths(["src/shop"], SETTINGS).findings
 
 
 def test_src_setting_names_the_source_roots(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -309,6 +311,59 @@ def test_src_setting_names_the_source_roots(tmp_path: Path, monkeypatch: pytest.
     assert _shape(check_paths(["apps/web.py"], settings).findings) == [(5, 12, "FAS300", "requests.post")]
     assert check_paths(["apps/web.py"], config.resolve(["apps/web.py"], isolated=True)).findings == []
     flake8 = subprocess.run(
-        [sys.executable, "-m", "flake8", "--select", "FAS", "apps/web.py"], cwd=tmp_path, capture_output=True, text=True
+        # `--select FAS` turns on the opt-in rules too (flake8's semantics): keep to the default ones
+        [sys.executable, "-m", "flake8", "--select", "FAS", "--extend-ignore", "FAS204,FAS400,FAS401", "apps/web.py"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
     )
     assert [line.split(": ")[0] for line in flake8.stdout.splitlines()] == ["apps/web.py:5:12"], flake8.stderr
+
+
+def test_a_hop_wrapper_that_runs_its_argument_through_a_closure(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """langchain's `run_in_executor(config, func, *args)`: the hop runs `partial(ctx.run, wrapper)`,
+    and `wrapper` calls `func`; a call of it is a hop over its second argument."""
+    (tmp_path / "pyproject.toml").write_text("", encoding="utf-8")
+    (tmp_path / "app").mkdir()
+    (tmp_path / "app" / "__init__.py").write_text("", encoding="utf-8")
+    (tmp_path / "app" / "compat.py").write_text(
+        "import asyncio\n"
+        "from contextvars import copy_context\n"
+        "from functools import partial\n"
+        "\n"
+        "\n"
+        "async def run_in_executor(executor_or_config, func, *args, **kwargs):\n"
+        "    def wrapper():\n"
+        "        return func(*args, **kwargs)\n"
+        "\n"
+        "    if executor_or_config is None:\n"
+        "        return await asyncio.get_running_loop().run_in_executor(None, partial(copy_context().run, wrapper))\n"
+        "    return await asyncio.get_running_loop().run_in_executor(executor_or_config, wrapper)\n",
+        encoding="utf-8",
+    )
+    (tmp_path / "app" / "emb.py").write_text(
+        "import requests\n"
+        "\n"
+        "from app.compat import run_in_executor\n"
+        "\n"
+        "\n"
+        "class Emb:\n"
+        "    def embed_query(self, text):\n"
+        "        return requests.post('https://api.example.com', json={'t': text}).json()\n"
+        "\n"
+        "    def tokens(self, text):\n"
+        "        return text.split()\n"
+        "\n"
+        "    async def aembed_query(self, text):\n"
+        "        return await run_in_executor(None, self.embed_query, text)\n"
+        "\n"
+        "    async def atokens(self, text):\n"
+        "        return await run_in_executor(None, self.tokens, text)\n",
+        encoding="utf-8",
+    )
+    monkeypatch.chdir(tmp_path)
+    [hop] = check_paths(["app/emb.py"], SETTINGS).findings
+    assert (hop.line, hop.col, hop.code) == (14, 22, "FAS200")
+    assert hop.message.startswith("thread hop run_in_executor() wraps Emb.embed_query() -> requests.post()")

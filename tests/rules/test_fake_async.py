@@ -17,7 +17,10 @@ Hit = tuple[str, int, int]
 
 
 def findings(source: str, *codes: str) -> list[Finding]:
-    return check_source(textwrap.dedent(source), "mod.py", Settings(select=codes or ("FAS2",)))
+    # the default-on codes of the family: FAS204 is opt-in and judges every module-level coroutine
+    return check_source(
+        textwrap.dedent(source), "mod.py", Settings(select=codes or ("FAS200", "FAS201", "FAS202", "FAS203"))
+    )
 
 
 def hits(source: str, *codes: str) -> list[Hit]:
@@ -226,9 +229,14 @@ def test_the_wrapper_class_from_the_issue() -> None:
         ("FAS200", 16, 19),
     ]
     assert found[0].message.startswith(
-        "ThreadPoolExecutor(max_workers=3) caps these coroutines at 3 concurrent operations: select, insert; "
-        "use a native async client with an `asyncio.Semaphore(C)` in front"
+        "ThreadPoolExecutor(max_workers=3) caps coroutines select, insert at 3 operations at once; "
+        "use a native async client (fake_async_lint.client.AsyncHTTPClient)"
     )
+    assert found[0].replacement == (
+        "use a native async client (fake_async_lint.client.AsyncHTTPClient), "
+        "with an `asyncio.Semaphore` where a cap is wanted"
+    )
+    assert (found[0].coroutine, found[0].coroutines) == ("select", ("select", "insert"))
     assert "httpx.Limits" not in found[0].message
     assert found[2].message == (
         "thread hop loop.run_in_executor() wraps blocking HTTP call requests.get() in coroutine 'select'; "
@@ -469,7 +477,7 @@ def test_executor_sized_by_module_constant_and_class_attribute() -> None:
         """
     found = findings(source, "FAS201")
     assert [(f.code, f.line, f.col) for f in found] == [("FAS201", 7, 13)]
-    assert found[0].message.startswith("ThreadPoolExecutor(max_workers=4) caps these coroutines at 4")
+    assert found[0].message.startswith("ThreadPoolExecutor(max_workers=4) caps coroutines ")
 
 
 def test_executor_in_a_with_block_and_a_non_literal_size() -> None:
@@ -485,7 +493,7 @@ def test_executor_in_a_with_block_and_a_non_literal_size() -> None:
     found = findings(source, "FAS201")
     assert [(f.line, f.col) for f in found] == [(6, 10)]
     assert found[0].message.startswith(
-        "ThreadPoolExecutor(max_workers=settings.workers) caps these coroutines at settings.workers concurrent"
+        "ThreadPoolExecutor(max_workers=settings.workers) caps coroutines crawl at settings.workers operations at once"
     )
 
 
@@ -507,7 +515,7 @@ def test_default_executor_backs_none_and_to_thread() -> None:
         """
     found = findings(source, "FAS201")
     assert [(f.line, f.col) for f in found] == [(6, 31)]
-    assert "caps these coroutines at 2 concurrent operations: a, b;" in found[0].message
+    assert "caps coroutines a, b at 2 operations at once;" in found[0].message
 
 
 @pytest.mark.parametrize(
@@ -653,7 +661,7 @@ def test_decorated_methods_are_not_reported(decorator: str) -> None:
 
 
 def test_plain_decorators_do_not_exempt() -> None:
-    source = "class C:\n    @staticmethod\n    async def _m(x):\n        return x\n"
+    source = "class C:\n    @staticmethod\n    async def _m(x):\n        return x * 2\n"
     assert hits(source, "FAS204") == [("FAS204", 3, 5)]
 
 
@@ -675,7 +683,7 @@ def test_interface_overrides_are_not_reported() -> None:
 
         class Leaf(Child):
             async def _extra(self):
-                return 1
+                return self.n
 
         class External(somewhere.Handler):
             async def handle(self):
@@ -714,7 +722,7 @@ def test_message_for_a_typed_loop_parameter() -> None:
     assert hits(source, "FAS200") == [("FAS200", 5, 18)]
 
 
-def test_only_coroutines_the_module_calls_or_private_ones_are_judged() -> None:
+def test_methods_are_judged_when_called_or_private_and_every_module_level_coroutine() -> None:
     source = """\
         async def helper(x):
             return x * 2
@@ -738,7 +746,7 @@ def test_only_coroutines_the_module_calls_or_private_ones_are_judged() -> None:
                 return 1
 
             async def used(self):
-                return 2
+                return self.x * 2
 
             async def run(self, loop):
                 loop.call_later(1, self._tick)
@@ -747,7 +755,96 @@ def test_only_coroutines_the_module_calls_or_private_ones_are_judged() -> None:
             async def _tick(self):
                 return 3
         """
-    assert hits(source, "FAS204") == [("FAS204", 1, 1), ("FAS204", 22, 5)]
+    assert hits(source, "FAS204") == [("FAS204", 1, 1), ("FAS204", 4, 1), ("FAS204", 22, 5)]
+
+
+# RUF029 parity: module-level coroutines are judged whoever calls them; each case with its tricky negative
+@pytest.mark.parametrize(
+    ("source", "expect"),
+    [
+        ("async def entry_point(x):\n    return x\n", [(1, 1)]),
+        ("async def async_setup_entry(hass, entry):\n    return True\n", []),  # the name promises a coroutine
+        ("async def open_async(path):\n    return path\n", []),
+        ("async def async_helper(x):\n    return x\n\nasync def main():\n    return await async_helper(1)\n", [(1, 1)]),
+        ("def outer():\n    async def handler(x):\n        return x\n    return 1\n", []),  # nested, uncalled
+        ("def outer():\n    async def _handler(x):\n        return x\n    return 1\n", [(2, 5)]),  # private
+        ("class C:\n    async def public(self):\n        return 1\n", []),  # a method
+        # a default hook (returns a constant or a parameter) / the same method doing work
+        (
+            'class C:\n    async def _prepare(self, opts):\n        """Hook."""\n        return opts\n\n'
+            "    async def go(self):\n        return await self._prepare(1)\n",
+            [],
+        ),
+        (
+            "class C:\n    async def _prepare(self, opts):\n        return dict(opts)\n\n"
+            "    async def go(self):\n        return await self._prepare(1)\n",
+            [(2, 5)],
+        ),
+        ("async def on_done(x):\n    return x\n\nhooks = {'done': on_done}\n", []),  # a value
+        ("async def on_done(x):\n    return x\n\nHOOK = on_done\n", []),
+        ("async def receive():\n    return {}\n\ndef serve(app, receive=receive):\n    return app\n", []),
+        ("import fastapi\n\napp = fastapi.FastAPI()\n\n@app.get('/')\nasync def root():\n    return {}\n", []),
+        (
+            "from fastapi import APIRouter\n\nrouter = APIRouter()\n\n@router.post('/x')\nasync def x():\n    return 1\n",
+            [],
+        ),
+        ("import pytest\n\n@pytest.fixture\nasync def client():\n    return 1\n", []),
+        (
+            "from contextlib import asynccontextmanager\n\n@asynccontextmanager\nasync def lifespan(app):\n"
+            "    yield {}\n",
+            [],
+        ),
+        ("import contextlib\n\n@contextlib.asynccontextmanager\nasync def session():\n    yield 1\n", []),
+        ("import asyncio\n\nasync def start(coro):\n    return asyncio.ensure_future(coro)\n", []),  # needs the loop
+        ("async def stub():\n    ...\n", []),
+        (
+            "try:\n    import socks\nexcept ImportError:\n    async def connect(proxy):\n"
+            "        raise ImportError('needs socks')\nelse:\n    async def connect(proxy):\n"
+            "        return await socks.connect(proxy)\n",
+            [],
+        ),  # a fallback keeps the real definition's signature
+        ("async def fail(proxy):\n    raise ImportError('needs socks')\n", [(1, 1)]),
+        # its coroutine object goes to code that needs an awaitable / it is only awaited here
+        ("import asyncio\n\nasync def main():\n    print('hi')\n\nasyncio.run(main())\n", []),
+        ("async def make():\n    return 1\n\ndef setup(loop):\n    return loop.run_until_complete(make())\n", []),
+        ("async def make():\n    return 1\n\nasync def setup():\n    return await make()\n", [(1, 1)]),
+        (
+            "class C:\n    async def _m(self):\n        return 1\n\n    def go(self, run):\n        return run(self._m())\n",
+            [],
+        ),
+    ],
+)
+def test_module_level_coroutines_are_judged_like_ruf029(source: str, expect: list[tuple[int, int]]) -> None:
+    assert hits(source, "FAS204") == [("FAS204", line, col) for line, col in expect]
+
+
+def test_pytest_tests_are_not_judged_but_the_same_code_elsewhere_is() -> None:
+    source = "async def test_ping(client):\n    assert client.ping()\n\nasync def helper(client):\n    return 1\n"
+    for path in ("tests/test_api.py", "api_test.py", "conftest.py"):
+        found = check_source(source, path, Settings(select=("FAS204",)))
+        assert [(f.line, f.col) for f in found] == [(4, 1)], path
+    found = check_source(source, "app/api.py", Settings(select=("FAS204",)))
+    assert [(f.line, f.col) for f in found] == [(1, 1), (4, 1)]
+
+
+@pytest.mark.parametrize(
+    ("use", "reported"),
+    [
+        ("    async for x in gen(items):\n        print(x)\n", True),
+        ("    return [x async for x in gen(items)]\n", True),
+        ("    return Payload(gen(items))\n", False),  # handed to an API that takes an async iterable
+        ("    it = gen(items)\n    async for x in it:\n        print(x)\n", False),
+        ("    async for x in gen(items):\n        print(x)\n    return Payload(gen(items))\n", False),
+        ("    return 1\n", False),  # nobody here iterates it
+    ],
+)
+def test_async_generators_only_when_this_module_iterates_them(use: str, reported: bool) -> None:
+    source = f"async def gen(items):\n    for i in items:\n        yield i\n\nasync def consume(items):\n    await items.ready()\n{use}"
+    expect = [("FAS204", 1, 1)] if reported else []
+    assert hits(source, "FAS204") == expect
+    if reported:
+        assert "async generator 'gen'" in findings(source, "FAS204")[0].message
+        assert "make it a plain generator" in findings(source, "FAS204")[0].message
 
 
 def test_an_async_runtime_building_on_its_own_hops_is_not_reported() -> None:

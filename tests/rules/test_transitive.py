@@ -70,7 +70,7 @@ def test_chain_steps_are_the_calls_in_order() -> None:
 def test_message_names_chain_coroutine_and_fix() -> None:
     f = findings(CHAINS)[1]
     assert f.message == (
-        "blocking HTTP call reached through load_user() -> _get_json() -> requests.get() in coroutine 'handler'; "
+        "blocking HTTP call requests.get() via load_user() -> _get_json() in coroutine 'handler'; "
         "make load_user() async and use `await client.get(...)` on a shared httpx.AsyncClient "
         "(fake_async_lint.client.AsyncHTTPClient), or `await asyncio.to_thread(load_user, ...)` "
         "where no native API exists"
