@@ -11,12 +11,8 @@ from pathlib import Path
 from typing import Any, Callable, Mapping, Optional, Sequence
 
 from . import __version__, config
-<<<<<<< HEAD
 from . import plan as plan_command
-from .cache import Cache, default_dir
-=======
 from .cache import CACHE_ENV, Cache, default_dir
->>>>>>> main
 from .config import ConfigError, Settings
 from .docs import rule_page
 from .findings import Finding
@@ -351,13 +347,10 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
             return _run_explain(args.code)
         if args.command == "fix":
             return fix_command.run(args)
-<<<<<<< HEAD
         if args.command == "plan":
             return plan_command.run(args)
-=======
         if args.command == "libraries":
             return libraries_command.run(args)
->>>>>>> main
     except ConfigError as e:
         print(f"fake-async-lint: {e}", file=sys.stderr)
         return EXIT_USAGE

@@ -477,10 +477,11 @@ def plan_paths(paths: Sequence[str | Path], settings: Settings, *, jobs: int = 1
     """Check `paths` as `check` does (FAS300's project phase included) and plan from the result."""
     from .config import drop_ignored
     from .discovery import discover
-    from .engine import _analyse_helpers, wants_facts
+    from .engine import wants_facts
     from .index.summaries import index_for
     from .rules import transitive
     from .runner import run_files
+    from .scan import _analyse_helpers
 
     named = [str(p) for p in paths]
     files = [item.path for item in discover(named, settings) if item.error is None]

@@ -233,7 +233,7 @@ def fix_paths(
     included: after writing, the paths are checked again; with `write=False`, the cross-module
     FAS300 findings of the unfixed code are added to each file's own remaining findings."""
     from ..discovery import discover
-    from ..engine import check_paths
+    from ..scan import check_paths
 
     load_sgroot()  # fail early and clearly without the optional dependency
     paths = list(paths)
