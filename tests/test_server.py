@@ -382,9 +382,10 @@ def test_a_pool_made_in_another_module_is_a_related_location(session: LspSession
     uri = session.open(pkg / "views.py")
     [pool] = [d for d in session.diagnostics(uri) if d["code"] == "FAS201"]
     assert pool["range"]["start"] == {"line": 8, "character": 17}
-    [related] = pool["relatedInformation"]
+    related, coroutine = pool["relatedInformation"]
     assert related["location"] == {"uri": (pkg / "pools.py").as_uri(), "range": _rng(2, 7, 2, 7)}
     assert related["message"] == "thread pool POOL"
+    assert coroutine["location"]["uri"] == uri  # the coroutine it caps, in this document
 
 
 def test_quick_fix_applied_makes_the_document_clean(session: LspSession, project: Path) -> None:
