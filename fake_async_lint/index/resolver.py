@@ -104,7 +104,7 @@ class Resolver:
         if not decided and folder and folder == base:
             # a loose folder (tests/, scripts/) beside the package it imports: run from its parent
             found, decided = self._search(module, (os.path.dirname(folder),), False)
-        if found is not None and not found.library and self._under_library(found.path):
+        if found is not None and self.library_roots and not found.library and self._under_library(found.path):
             # a library module importing its own package finds it through its base: still a library's
             found = ModuleFile(found.path, found.name, found.is_package, True)
         self._found[key] = found

@@ -471,6 +471,8 @@ class Project:
             self._add(path, facts)
         self.reported = len(self.paths)
         self._memo: dict[tuple[str, str], Resolved] = {}
+        self._lazy_memo: dict[int, list[tuple[str, str]]] = {}  # lazy file -> memo keys that stopped there
+        self._dirs: dict[int, str] = {}
         self._files: dict[tuple[str, str], Optional[int]] = {}
         self._chains: Optional[dict[bool, dict[Node, _Link]]] = None
         # demand (`pending`): best depth each function was reached at, calls waiting on lazy files
@@ -507,12 +509,17 @@ class Project:
         self.facts[i] = new
         self._fn_index.pop(i, None)
         self._bodies.pop(i, None)
-        self._memo = {k: v for k, v in self._memo.items() if not isinstance(v, _Lazy)}
+        # only the look-ups that stopped at this file are stale
+        for stale in self._lazy_memo.pop(i, ()):
+            self._memo.pop(stale, None)
         self._chains = None
 
     def _dir(self, file: int) -> str:
         # a module's imports resolve alike from every file of its folder
-        return os.path.dirname(os.path.abspath(self.paths[file]))
+        found = self._dirs.get(file)
+        if found is None:
+            found = self._dirs[file] = os.path.dirname(os.path.abspath(self.paths[file]))
+        return found
 
     def _module_file(self, module: str, importer: int) -> Optional[int]:
         """The file (index) of `module` as imported from `importer`; a file not named is added, lazy."""
@@ -580,6 +587,8 @@ class Project:
                 found = self._in_module(file, parts[k:], member, hops)
                 break
         self._memo[key] = found
+        if isinstance(found, _Lazy):
+            self._lazy_memo.setdefault(found.file, []).append(key)
         return found
 
     def _in_module(self, file: int, rest: list[str], member: str, hops: int) -> Resolved:

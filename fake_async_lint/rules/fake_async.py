@@ -790,6 +790,8 @@ class _Checker:
     def exported_pools(self) -> dict[str, list[Any]]:
         """Thread pools other modules can reach: module globals and attributes set in `__init__`."""
         out: dict[str, list[Any]] = {}
+        if not any(name.rsplit(".", 1)[-1] in self.ctx.source for name in self.tables.executors):
+            return out  # no pool constructor is even named here
         for stmt in self.model.tree.body:
             if isinstance(stmt, (ast.Assign, ast.AnnAssign)) and isinstance(stmt.value, ast.Call):
                 targets = stmt.targets if isinstance(stmt, ast.Assign) else [stmt.target]
@@ -819,6 +821,10 @@ class _Checker:
             out[key] = [call.lineno, self.ctx.column(call.lineno, call.col_offset), n, q.rsplit(".", 1)[-1]]
 
     def argument_target(self, node: ast.expr, call: ast.Call) -> Optional[Any]:
+        if not isinstance(node, (ast.Name, ast.Attribute, ast.Lambda, ast.Call)):
+            return None  # a literal, an operation: not a callable a hop could run
+        if isinstance(node, ast.Call) and self._by_value(self.model.callee(node), self.tables.wrappers) is None:
+            return None  # a call's result is rarely a callable, and never one we could follow
         value = self.model.value_in(node, call)
         row = self.model.catalog_row(value)
         if row is not None:
