@@ -7,7 +7,6 @@ import dataclasses
 import io
 import os
 import sys
-from pathlib import Path
 from typing import Any, Callable, Mapping, Optional, Sequence
 
 from . import __version__, config
@@ -18,7 +17,7 @@ from .docs import rule_page
 from .findings import Finding
 from .fix import command as fix_command
 from .index import libraries_command
-from .report import REPORTERS, TEXT_FORMATS
+from .report import REPORTERS, TEXT_FORMATS, write_output
 from .report import text as text_report
 from .rules import ALL_RULES, Rule
 from .runner import default_jobs
@@ -293,10 +292,7 @@ def _write_report(args: argparse.Namespace, findings: Sequence[Finding], sources
     colour = readable and args.color == "always"
     text = _render(args.format, findings, colour, sources)
     try:
-        out = Path(args.output_file)
-        if out.parent != Path(""):
-            out.parent.mkdir(parents=True, exist_ok=True)
-        out.write_text(text, encoding="utf-8", errors="surrogateescape")
+        write_output(args.output_file, text)
     except OSError as e:
         raise ConfigError(f"--output-file {args.output_file}: cannot write: {e.strerror or e}") from None
     sys.stdout.write(stats)

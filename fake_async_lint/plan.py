@@ -635,6 +635,7 @@ def run(args: Any) -> int:
 
     from .config import ConfigError
     from .fix.command import settings_for
+    from .report import write_output
 
     args.extend_select = None
     settings = settings_for(args)
@@ -642,10 +643,7 @@ def run(args: Any) -> int:
     text = to_json(plan) if args.format == "json" else to_markdown(plan)
     if args.output_file:
         try:
-            out = Path(args.output_file)
-            if out.parent != Path(""):
-                out.parent.mkdir(parents=True, exist_ok=True)
-            out.write_text(text, encoding="utf-8", errors="surrogateescape")
+            write_output(args.output_file, text)
         except OSError as e:
             raise ConfigError(f"--output-file {args.output_file}: cannot write: {e.strerror or e}") from None
     else:

@@ -4,39 +4,15 @@ URL stands in for the host), with an extra, in a throwaway venv; the docs say wh
 from __future__ import annotations
 
 import re
-import shutil
 import subprocess
 import sys
 import venv
 from pathlib import Path
 
 import pytest
+from package_repo import package_repository
 
 ROOT = Path(__file__).resolve().parents[1]
-
-
-def git(cwd: Path, *args: str) -> str:
-    return subprocess.run(
-        ["git", "-c", "user.name=t", "-c", "user.email=t@example.com", "-c", "commit.gpgsign=false", *args],
-        cwd=cwd,
-        check=True,
-        capture_output=True,
-        text=True,
-    ).stdout.strip()
-
-
-def package_repository(dest: Path) -> str:
-    """A one-commit git repository holding the package as it is in this working tree; its sha."""
-    dest.mkdir()
-    for name in ("pyproject.toml", "README.md"):
-        shutil.copy2(ROOT / name, dest / name)
-    shutil.copytree(
-        ROOT / "fake_async_lint", dest / "fake_async_lint", ignore=shutil.ignore_patterns("__pycache__", "*.pyc")
-    )
-    git(dest, "init", "-q")
-    git(dest, "add", ".")
-    git(dest, "commit", "-q", "-m", "package")
-    return git(dest, "rev-parse", "HEAD")
 
 
 PLACEHOLDER = "git+https://github.com/<org>/fake-async-lint@<commit-sha>"

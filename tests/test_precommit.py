@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import os
-import shutil
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
+from package_repo import git, package_repository
 
 pytestmark = pytest.mark.slow
 
@@ -17,28 +17,9 @@ BAD = "import time\n\n\nasync def handler():\n    time.sleep(1)\n"
 GOOD = "import asyncio\n\n\nasync def handler():\n    await asyncio.sleep(1)\n"
 
 
-def git(cwd: Path, *args: str) -> str:
-    return subprocess.run(
-        ["git", "-c", "user.name=t", "-c", "user.email=t@example.com", "-c", "commit.gpgsign=false", *args],
-        cwd=cwd,
-        check=True,
-        capture_output=True,
-        text=True,
-    ).stdout.strip()
-
-
 def hook_repository(dest: Path) -> str:
-    """A one-commit git repo holding our package as it is in this working tree; its sha."""
-    dest.mkdir()
-    for name in ("pyproject.toml", "README.md", ".pre-commit-hooks.yaml"):
-        shutil.copy2(ROOT / name, dest / name)
-    shutil.copytree(
-        ROOT / "fake_async_lint", dest / "fake_async_lint", ignore=shutil.ignore_patterns("__pycache__", "*.pyc")
-    )
-    git(dest, "init", "-q")
-    git(dest, "add", ".")
-    git(dest, "commit", "-q", "-m", "hook")
-    return git(dest, "rev-parse", "HEAD")
+    """A one-commit git repo holding our package and its hook definition; its sha."""
+    return package_repository(dest, ".pre-commit-hooks.yaml")
 
 
 def test_hook_runs_under_pre_commit(tmp_path: Path) -> None:

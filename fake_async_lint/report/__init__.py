@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Callable, Sequence
 
 from ..findings import Finding
@@ -21,3 +22,11 @@ REPORTERS: dict[str, Reporter] = {
     "github": github.render,
     "junit": junit.render,
 }
+
+
+def write_output(path: str, text: str) -> None:
+    """Write a report to `path` (parent folders made); an OSError says why it could not be written."""
+    out = Path(path)
+    if out.parent != Path(""):
+        out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(text, encoding="utf-8", errors="surrogateescape")
