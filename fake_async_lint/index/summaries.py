@@ -72,19 +72,17 @@ class Index:
         self.analysed: dict[str, bool] = {}  # module files summarised this run -> found in the store
 
     # -- what other modules say ------------------------------------------------------
-    def _library_key(self, path: str) -> Optional[tuple[str, str, str]]:
-        """(store key, distribution key, module path in it) for a file an installed distribution owns:
-        its summary is keyed by the distribution's name and version, so a warm run never reads it."""
-        from .distributions import owner
-
+    def _library_key(self, path: str) -> Optional[tuple[str, str]]:
+        """(store key, library root) for a file under a library root: keyed by its place and stat
+        signature (an installed file changes only with a reinstall), so a warm run reads no library file."""
         full = os.path.abspath(path)
         for root in self.resolver.library_roots:
             if full.startswith(root + os.sep):
-                dist = owner(full, [root])
-                if dist is None or dist.editable:
-                    return None  # an editable install changes without a new version: keyed by content
-                rel = os.path.relpath(full, root)
-                return key_of(self._settings_key, "dist", dist.key, rel), dist.key, rel
+                try:
+                    st = os.stat(full)
+                except OSError:
+                    return None
+                return key_of(self._settings_key, "lib", full, str(st.st_size), str(st.st_mtime_ns)), root
         return None
 
     def header(self, path: str) -> Optional[dict[str, Any]]:
@@ -112,7 +110,7 @@ class Index:
         else by content), else computed (by `batch` when given) and stored."""
         out: dict[str, Optional[dict[str, Any]]] = {}
         missing: dict[str, tuple[str, bytes]] = {}
-        libraries: dict[str, tuple[str, str]] = {}
+        libraries: dict[str, str] = {}
         for path in paths:
             library = self._library_key(path)
             if library is not None:
@@ -121,7 +119,7 @@ class Index:
                     out[path] = stored
                     self.analysed[path] = True
                     continue
-                libraries[path] = library[1:]
+                libraries[path] = library[1]
             try:
                 with open(path, "rb") as f:
                     data = f.read()
@@ -148,19 +146,24 @@ class Index:
             if facts is not None:
                 self.store.put(key, facts)
                 if path in libraries:
-                    self._record(libraries[path], facts)
+                    self._record(path, libraries[path], facts)
         return out
 
-    def _record(self, library: tuple[str, str], facts: dict[str, Any]) -> None:
+    def _record(self, path: str, root: str, facts: dict[str, Any]) -> None:
         """Count what was summarised of a distribution (what `fake-async-lint libraries` shows)."""
-        dist, module = library
-        key = key_of(self._settings_key, "manifest", dist)
+        from .distributions import owner
+
+        found = owner(path, [root])
+        if found is None:
+            return
+        key = key_of(self._settings_key, "manifest", found.key)
         manifest = self.store.get(key)
         modules = dict(manifest.get("modules", {})) if isinstance(manifest, dict) else {}
         body = json.loads(facts.get("data", "{}")) if isinstance(facts.get("data"), str) else {}
         fns = body.get("fns", [])
-        modules[module] = [len(fns), sum(1 for f in fns if f[2] is not None), len(body.get("hopfns", {}))]
-        self.store.put(key, {"dist": dist, "modules": modules})
+        rel = os.path.relpath(os.path.abspath(path), root)
+        modules[rel] = [len(fns), sum(1 for f in fns if f[2] is not None), len(body.get("hopfns", {}))]
+        self.store.put(key, {"dist": found.key, "modules": modules})
 
     def manifest(self, dist: str) -> Optional[dict[str, Any]]:
         found = self.store.get(key_of(self._settings_key, "manifest", dist))
