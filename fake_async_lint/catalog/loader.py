@@ -139,6 +139,8 @@ class Catalog:
     hops: HopTables = field(default_factory=lambda: HopTables())
     # third-party modules whose `from m import *` binds names of builtins (aiofiles: open)
     star_exports: Mapping[str, frozenset[str]] = field(default_factory=dict)
+    # rows from the user's `extra-blocking` (their names may be the project's own modules)
+    has_user_rows: bool = False
 
     def canonical(self, name: str) -> str:
         return self.aliases.get(name, name)
@@ -217,6 +219,7 @@ class Catalog:
             aliases=self.aliases,
             hops=self.hops.extended(hops),
             star_exports=self.star_exports,
+            has_user_rows=self.has_user_rows or bool(extra),
         )
 
 

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import ast
+import functools
+import os
 from dataclasses import dataclass
 from typing import Callable, Iterator, Optional
 
@@ -129,6 +131,13 @@ class ModuleModel:
             return self.catalog.row(callee.qualname)
         if isinstance(callee, Instance):
             return self.catalog.member_row(callee.type, callee.path)
+        if isinstance(callee, RelativeRef) and self.catalog.has_user_rows:
+            # a team's own blocking API (`extra-blocking`) imported relatively: its absolute name
+            package = _package_of(os.path.dirname(os.path.abspath(self.path)))
+            if package is not None and callee.level <= len(package):
+                base = package[: len(package) - callee.level + 1]
+                parts = [*base, *(callee.module.split(".") if callee.module else []), callee.name]
+                return self.catalog.row(".".join(parts))
         return None
 
     def blocking_row(self, call: ast.Call) -> Optional[ApiRow]:
@@ -247,3 +256,15 @@ class ModuleModel:
 
         for bindings in self.scopes.module_scope.bindings.values():
             yield [b.value for b in bindings if isinstance(b, Bound) and isinstance(b.value, Ref)]
+
+
+@functools.lru_cache(maxsize=256)
+def _package_of(directory: str) -> Optional[tuple[str, ...]]:
+    """The package a folder is, by its `__init__.py` files (() when it is none; None: not importable)."""
+    parts: list[str] = []
+    while os.path.isfile(os.path.join(directory, "__init__.py")):
+        directory, name = os.path.split(directory)
+        if not name.isidentifier():
+            return None
+        parts.insert(0, name)
+    return tuple(parts)
