@@ -123,6 +123,11 @@ def _add_check_options(check: argparse.ArgumentParser) -> None:
         action="store_true",
         help="print the number of findings per code, and the blocking lines many chains share",
     )
+    out.add_argument(
+        "--show-fixes",
+        action="store_true",
+        help="mark each finding `fix` can rewrite: [fix] (safe) or [unsafe fix] (with --unsafe-fixes)",
+    )
     out.add_argument("--exit-zero", action="store_true", help="exit 0 even when there are findings")
     out.add_argument(
         "--color", choices=("auto", "always", "never"), default="auto", help="colour the text, full, grouped formats"
@@ -257,12 +262,43 @@ def _run_check(args: argparse.Namespace) -> int:
                 progress.close()
         if cache is not None and cache.warning:
             print(f"fake-async-lint: warning: {cache.warning}", file=sys.stderr)
-    _write_report(args, report.findings, sources)
+    findings = report.findings
+    if getattr(args, "show_fixes", False):
+        findings = _with_fixes(findings, sources, marked=args.format in TEXT_FORMATS)
+    _write_report(args, findings, sources)
     n = len(report.findings)
     files = f"{report.files} file{'s' if report.files != 1 else ''}"
     summary = f"Found {n} finding{'s' if n != 1 else ''} in {files}." if n else f"No findings in {files}."
     print(summary, file=sys.stderr)
     return EXIT_FINDINGS if n and not args.exit_zero else EXIT_CLEAN
+
+
+def _with_fixes(findings: Sequence[Finding], sources: Mapping[str, str], *, marked: bool) -> list[Finding]:
+    """Attach the unsafe rewrites `fix --unsafe-fixes` would make; for the text formats, mark each
+    fixable finding and say on stderr how many each kind of fix covers."""
+    from .fix.unsafe import with_unsafe_fixes
+    from .source import read_bytes
+
+    by_path: dict[str, list[Finding]] = {}
+    for f in findings:
+        by_path.setdefault(f.path, []).append(f)
+    out: list[Finding] = []
+    for path, group in by_path.items():
+        text = sources.get(path)
+        if text is None:
+            try:
+                text = decode(read_bytes(path))
+            except SourceError:
+                text = None
+        out.extend(with_unsafe_fixes(text, group) if text is not None else group)
+    out.sort(key=lambda f: f.sort_key)
+    safe = sum(1 for f in out if f.fix is not None and f.fix.applicability == "safe")
+    unsafe = sum(1 for f in out if f.fix is not None and f.fix.applicability == "unsafe")
+    print(f"{safe} fixable with `fake-async-lint fix`, {unsafe} more with `--unsafe-fixes`.", file=sys.stderr)
+    if not marked:
+        return out  # machine formats carry the fix and its applicability
+    marks = {"safe": " [fix]", "unsafe": " [unsafe fix]"}
+    return [dataclasses.replace(f, message=f.message + marks[f.fix.applicability]) if f.fix else f for f in out]
 
 
 def _render(fmt: str, findings: Sequence[Finding], colour: bool, sources: Mapping[str, str]) -> str:
