@@ -44,7 +44,7 @@ from .values import ImportedObject, LocalClass, LocalFunction, LocalObject, Ref,
 if TYPE_CHECKING:
     from ..index.resolver import Resolver
 
-FACTS_VERSION = 3
+FACTS_VERSION = 4
 # how many re-exports (`from .repo import load_user` in __init__.py) a name may pass through
 MAX_REEXPORTS = 8
 # the text of a call's callee shown in advice (`asyncio.to_thread(self.repo.load, ...)`)
@@ -146,6 +146,10 @@ class _Fn:
     edges: list[tuple[Union[FunctionInfo, str], int, int]]
     # the first call whose API has a native async form (what makes a thread hop over it FAS200)
     native: Optional[list[Any]] = None
+    # positions of the parameters it calls then and there (`def call_with_retry(self, do): return do()`)
+    runs: list[int] = dataclasses.field(default_factory=list)
+    # per call out of the module: the callables it passes, should the callee run them ([position, target])
+    passes: dict[int, list[list[Any]]] = dataclasses.field(default_factory=dict)
 
 
 def _direct_entry(bc: BlockingCall, column: Callable[[int, int], int]) -> list[Any]:
@@ -183,6 +187,7 @@ def file_facts(
             nb = bc if native_api(bc.row) else next((b for b in graph.accepted(info) if native_api(b.row)), None)
             native = _direct_entry(nb, column) if nb is not None else None
         edges: list[tuple[Union[FunctionInfo, str], int, int]] = []
+        passes: dict[int, list[list[Any]]] = {}
         local = dict(graph.callees(info))
         once = graph.once(info)
         for call in info.calls:
@@ -193,7 +198,11 @@ def file_facts(
                 callee = encode(model.callee(call), model)
             if callee is not None:
                 edges.append((callee, call.lineno, column(call.lineno, call.col_offset)))
-        fns[info] = _Fn(info, direct, edges, native)
+                if isinstance(callee, str):
+                    passed = _passed_callables(model, graph, call)
+                    if passed:
+                        passes[len(edges) - 1] = passed
+        fns[info] = _Fn(info, direct, edges, native, _runs(info), passes)
 
     exported = _can_block(fns)
     order = [f for f in model.functions if f in exported]
@@ -202,12 +211,12 @@ def file_facts(
     for f in order:
         entry = fns[f]
         edges_out: list[list[Any]] = []
-        for callee, line, col in entry.edges:
+        for k, (callee, line, col) in enumerate(entry.edges):
             if isinstance(callee, str):
-                edges_out.append([callee, line, col])
+                edges_out.append([callee, line, col, *([entry.passes[k]] if k in entry.passes else [])])
             elif callee in index:
                 edges_out.append([index[callee], line, col])
-        out_fns.append([f.qualname, display_name(f), entry.direct, edges_out, entry.native])
+        out_fns.append([f.qualname, display_name(f), entry.direct, edges_out, entry.native, entry.runs])
 
     sites: list[list[Any]] = []
     wrappers = (hops or {}).get("hopfns", {})
@@ -262,6 +271,38 @@ def file_facts(
     return facts
 
 
+def _runs(info: FunctionInfo) -> list[int]:
+    """Positions (after `self`/`cls`) of the parameters `info` calls in its own body: it runs them now."""
+    node = info.node
+    if isinstance(node, ast.Lambda):
+        return []
+    params = [a.arg for a in (*node.args.posonlyargs, *node.args.args)]
+    if info.cls is not None and params and params[0] in ("self", "cls"):
+        params = params[1:]
+    called = {c.func.id for c in info.calls if isinstance(c.func, ast.Name)}
+    return [i for i, p in enumerate(params) if p in called]
+
+
+def _passed_callables(model: ModuleModel, graph: CallGraph, call: ast.Call) -> list[list[Any]]:
+    """The callables a call passes positionally (`lambda: self._load(x)`, `self._load`), as targets
+    the project resolves: followed only if the callee turns out to run that parameter."""
+    out: list[list[Any]] = []
+    for k, arg in enumerate(call.args):
+        node: ast.expr = arg.body.func if isinstance(arg, ast.Lambda) and isinstance(arg.body, ast.Call) else arg
+        anchor = arg.body if isinstance(arg, ast.Lambda) and isinstance(arg.body, ast.Call) else call
+        if not isinstance(node, (ast.Name, ast.Attribute)):
+            continue
+        value = model.value_in(node, anchor)
+        fn = graph.function_for(value)
+        if fn is not None and graph.propagates(fn):
+            out.append([k, "@" + fn.qualname])
+        elif isinstance(value, (Ref, RelativeRef, ImportedObject)):
+            target = encode(value, model)
+            if target is not None:
+                out.append([k, target])
+    return out
+
+
 def callee_text(call: ast.Call, fallback: Optional[str]) -> str:
     """How the advice names the callable: `load_user`, `self.repo.load`, `Repo().load`; else the fallback."""
     text = _dotted(call.func)
@@ -306,7 +347,9 @@ def _can_block(fns: dict[FunctionInfo, _Fn]) -> set[FunctionInfo]:
         for target, _, _ in entry.edges:
             if not isinstance(target, str):
                 callers.setdefault(target, []).append(f)
-    seeds = [f for f, e in fns.items() if e.direct is not None or any(isinstance(t, str) for t, _, _ in e.edges)]
+    seeds = [
+        f for f, e in fns.items() if e.direct is not None or e.runs or any(isinstance(t, str) for t, _, _ in e.edges)
+    ]
     found = set(seeds)
     todo = list(seeds)
     while todo:
@@ -477,7 +520,7 @@ class Project:
         self._chains: Optional[dict[bool, dict[Node, _Link]]] = None
         # demand (`pending`): best depth each function was reached at, calls waiting on lazy files
         self._reached: Optional[dict[Node, int]] = None
-        self._waiting: list[tuple[int, Target, int]] = []
+        self._waiting: list[tuple[int, Target, int, bool]] = []
         self._asked: set[int] = set()
         self._relevant: dict[int, bool] = {}
 
@@ -704,27 +747,32 @@ class Project:
         `relevant`); each is asked for once. Incremental: after `update`, only the calls that
         waited on the updated files are followed further."""
         wanted: set[int] = set()
-        todo: deque[tuple[int, Target, int]] = deque()
+        # (file, target, depth, runner): a runner is a callee handed callables; whether it runs them
+        # is in its own summary, so it is analysed even when nothing in it may block by itself
+        todo: deque[tuple[int, Target, int, bool]] = deque()
         if self._reached is None:
             self._reached = {}
-            todo.extend((file, target, 1) for file, target in self._starts())
+            todo.extend((file, target, 1, False) for file, target in self._starts())
         else:
             todo.extend(self._waiting)
             self._waiting = []
         reached = self._reached
         while todo:  # breadth-first, so every function is explored from its shallowest depth
-            file, target, depth = todo.popleft()
+            file, target, depth, runner = todo.popleft()
             found = self.resolve(file, target)
             if isinstance(found, _Lazy):
-                if self.relevant(found.file):
-                    self._waiting.append((file, target, depth))
+                if runner or self.relevant(found.file):
+                    self._waiting.append((file, target, depth, runner))
                     if found.file not in self._asked:
                         wanted.add(found.file)
             elif (
                 isinstance(found, tuple) and depth <= self.max_depth and reached.get(found, self.max_depth + 1) > depth
             ):
                 reached[found] = depth
-                todo.extend((found[0], t, depth + 1) for t, _, _ in self._fn(found)[3])
+                for edge in self._fn(found)[3]:
+                    passes = edge[3] if len(edge) > 3 else ()
+                    todo.append((found[0], edge[0], depth + 1, bool(passes)))
+                    todo.extend((found[0], passed[1], depth + 1, False) for passed in passes)
         self._asked |= wanted
         return sorted(self.paths[i] for i in wanted)
 
@@ -810,13 +858,22 @@ class Project:
         while todo:
             node, depth = todo.popleft()
             edges = out[node] = []
-            for target, line, col in self._fn(node)[3]:
+            for edge in self._fn(node)[3]:
+                target, line, col = edge[:3]
                 callee = self.resolve(node[0], target)
-                if isinstance(callee, tuple):
-                    edges.append((callee, line, col))
-                    if depth < self.max_depth and callee not in depth_of:
-                        depth_of[callee] = depth + 1
-                        todo.append((callee, depth + 1))
+                if not isinstance(callee, tuple):
+                    continue
+                callees = [callee]
+                runs = self._fn(callee)[5] if len(self._fn(callee)) > 5 else []
+                for position, passed in edge[3] if len(edge) > 3 else ():
+                    ran = self.resolve(node[0], passed) if position in runs else None
+                    if isinstance(ran, tuple):  # the callee runs what this call passes it: a call from here
+                        callees.append(ran)
+                for c in callees:
+                    edges.append((c, line, col))
+                    if depth < self.max_depth and c not in depth_of:
+                        depth_of[c] = depth + 1
+                        todo.append((c, depth + 1))
         return out
 
     def linked_sites(self) -> list[LinkedSite]:

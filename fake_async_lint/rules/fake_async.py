@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import ast
 import functools
+import os
 from dataclasses import dataclass, field, replace
 from pathlib import PurePath
 from typing import Any, Callable, Iterator, Mapping, Optional, Sequence, TypeVar
@@ -841,7 +842,12 @@ class _Checker:
         root = hop.row.name.split(".", 1)[0]
         if root not in self.tables.runtime:
             return False
-        return root in PurePath(self.ctx.path.replace("\\", "/")).parts[:-1]
+        parts = PurePath(self.ctx.path.replace("\\", "/")).parts[:-1]
+        if root not in parts:
+            return False
+        # the runtime's top-level package, not a subpackage of that name (redis/asyncio/)
+        above = parts[: len(parts) - 1 - parts[::-1].index(root)]
+        return not os.path.isfile(os.path.join(*above, "__init__.py")) if above else True
 
     def fas200(self, hop: HopCall, w: Wrapped) -> Finding:
         row = w.row

@@ -367,3 +367,66 @@ def test_a_hop_wrapper_that_runs_its_argument_through_a_closure(
     [hop] = check_paths(["app/emb.py"], SETTINGS).findings
     assert (hop.line, hop.col, hop.code) == (14, 22, "FAS200")
     assert hop.message.startswith("thread hop run_in_executor() wraps Emb.embed_query() -> requests.post()")
+
+
+def test_a_sync_runner_in_another_module_runs_the_callable_it_is_passed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`self.retry.call_with_retry(lambda: self._send(...))`: the retry helper runs its argument now,
+    so the chain goes on through `_send`; a runner that only stores the callable is not followed.
+    The package is named `asyncio` inside another package: not the runtime's own source."""
+    (tmp_path / "pyproject.toml").write_text("", encoding="utf-8")
+    pkg = tmp_path / "kv" / "asyncio"
+    pkg.mkdir(parents=True)
+    (tmp_path / "kv" / "__init__.py").write_text("", encoding="utf-8")
+    (pkg / "__init__.py").write_text("", encoding="utf-8")
+    (tmp_path / "kv" / "retry.py").write_text(
+        "class Retry:\n"
+        "    def call_with_retry(self, do, fail):\n"
+        "        return do()\n"
+        "\n"
+        "    def later(self, do):\n"
+        "        self.pending = do\n",
+        encoding="utf-8",
+    )
+    (tmp_path / "kv" / "http.py").write_text(
+        "import urllib.request\n"
+        "\n"
+        "from kv.retry import Retry\n"
+        "\n"
+        "\n"
+        "class HttpClient:\n"
+        "    def __init__(self):\n"
+        "        self.retry = Retry()\n"
+        "\n"
+        "    def _send(self, url):\n"
+        "        return urllib.request.urlopen(url).read()\n"
+        "\n"
+        "    def get(self, url):\n"
+        "        return self.retry.call_with_retry(lambda: self._send(url), print)\n"
+        "\n"
+        "    def queue(self, url):\n"
+        "        return self.retry.later(lambda: self._send(url))\n",
+        encoding="utf-8",
+    )
+    (pkg / "client.py").write_text(
+        "import asyncio\n"
+        "\n"
+        "from kv.http import HttpClient\n"
+        "\n"
+        "\n"
+        "class AsyncClient:\n"
+        "    def __init__(self, client: HttpClient):\n"
+        "        self.client = client\n"
+        "\n"
+        "    async def get(self, url):\n"
+        "        return await asyncio.get_running_loop().run_in_executor(None, self.client.get, url)\n"
+        "\n"
+        "    async def queue(self, url):\n"
+        "        return await asyncio.get_running_loop().run_in_executor(None, self.client.queue, url)\n",
+        encoding="utf-8",
+    )
+    monkeypatch.chdir(tmp_path)
+    [hop] = check_paths(["kv/asyncio/client.py"], SETTINGS).findings
+    assert (hop.line, hop.col, hop.code) == (11, 22, "FAS200")
+    assert [s.name for s in hop.chain] == ["HttpClient.get", "HttpClient._send", "urllib.request.urlopen"]
