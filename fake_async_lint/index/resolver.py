@@ -65,20 +65,32 @@ class ModuleFile:
 class Resolver:
     """Resolves dotted module names to source files through ordered search roots."""
 
-    def __init__(self, project_roots: Sequence[str], library_roots: Sequence[str] = ()) -> None:
-        self.project_roots = tuple(_unique(os.path.abspath(r) for r in project_roots))
+    def __init__(self, project_roots: Optional[Sequence[str]], library_roots: Sequence[str] = ()) -> None:
+        """`project_roots`: the configured source roots (the `src` setting); None: each file's own
+        project (its nearest marker folder, and that folder's src/), so that where a name resolves
+        depends on the importing file alone, never on which path a run started from."""
+        self.fixed_roots = None if project_roots is None else tuple(_unique(os.path.abspath(r) for r in project_roots))
         self.library_roots = tuple(
-            _unique(r for r in (os.path.abspath(x) for x in library_roots) if r not in self.project_roots)
+            _unique(r for r in (os.path.abspath(x) for x in library_roots) if r not in (self.fixed_roots or ()))
         )
         self._found: dict[tuple[str, str, str], Optional[ModuleFile]] = {}
         self._names: dict[str, Optional[tuple[str, bool]]] = {}
         self._isfile: dict[str, bool] = {}
         self._isdir: dict[str, bool] = {}
         self._listings: dict[str, frozenset[str]] = {}
+        self._projects: dict[str, tuple[str, ...]] = {}
 
-    @property
-    def roots(self) -> tuple[str, ...]:
-        return self.project_roots + self.library_roots
+    def project_roots(self, path: Optional[str]) -> tuple[str, ...]:
+        """The source roots that apply to a file: the configured ones, else its own project's."""
+        if self.fixed_roots is not None:
+            return self.fixed_roots
+        if path is None:
+            return ()
+        folder = os.path.dirname(os.path.abspath(path))
+        found = self._projects.get(folder)
+        if found is None:
+            found = self._projects[folder] = tuple(default_source_roots(project_root(folder)))
+        return found
 
     # -- name -> file -----------------------------------------------------------------
     def find(self, module: str, importer: Optional[str] = None) -> Optional[ModuleFile]:
@@ -93,9 +105,10 @@ class Resolver:
         key = (module, base, folder)
         if key in self._found:
             return self._found[key]
+        project = self.project_roots(importer)
         # a name a root decided (found, compiled, ambiguous) is never taken from a later one
-        found, decided = self._search(module, self.project_roots, False)
-        if not decided and base and base not in self.project_roots:
+        found, decided = self._search(module, project, False)
+        if not decided and base and base not in project:
             found, decided = self._search(module, (base,), False)
         if not decided and self.library_roots:
             found, decided = self._search(module, self.library_roots, True)
@@ -104,16 +117,16 @@ class Resolver:
         if not decided and folder and folder == base:
             # a loose folder (tests/, scripts/) beside the package it imports: run from its parent
             found, decided = self._search(module, (os.path.dirname(folder),), False)
-        if found is not None and self.library_roots and not found.library and self._under_library(found.path):
+        if found is not None and self.library_roots and not found.library and self._under_library(found.path, project):
             # a library module importing its own package finds it through its base: still a library's
             found = ModuleFile(found.path, found.name, found.is_package, True)
         self._found[key] = found
         return found
 
-    def _under_library(self, path: str) -> bool:
+    def _under_library(self, path: str, project: Sequence[str]) -> bool:
         return any(path.startswith(root + os.sep) for root in self.library_roots) and not any(
             path.startswith(root + os.sep) and len(root) > len(lib)
-            for root in self.project_roots
+            for root in project
             for lib in self.library_roots
             if path.startswith(lib + os.sep)
         )
@@ -183,7 +196,7 @@ class Resolver:
         base, parts = self._crawl_up(full)
         named = _name_from(parts)
         best = ""
-        for root in self.roots:
+        for root in self.project_roots(full) + self.library_roots:
             if (base == root or base.startswith(root + os.sep)) and len(root) > len(best):
                 best = root
         if best:

@@ -219,13 +219,13 @@ def _digest(data: bytes) -> str:
     return hashlib.blake2b(data, digest_size=16).hexdigest()
 
 
-def source_roots(settings: Settings, anchor: str) -> list[str]:
-    """The project's source roots: `src` from the config (relative to it), else the project root and its src/."""
-    configured = settings.src
-    if configured:
-        base = settings.root or os.getcwd()
-        return [os.path.join(base, r) for r in configured]
-    return default_source_roots(project_root(anchor))
+def source_roots(settings: Settings) -> Optional[list[str]]:
+    """The configured source roots (`src`, relative to the config file); None: each file's own project
+    root and its src/ (see the resolver)."""
+    if not settings.src:
+        return None
+    base = settings.root or os.getcwd()
+    return [os.path.join(base, r) for r in settings.src]
 
 
 def library_roots(settings: Settings, anchor: str) -> list[str]:
@@ -256,7 +256,7 @@ def index_for(settings: Settings, catalog: Catalog, anchor: str, store: Optional
     from .. import config
 
     follow = settings.follow_imports
-    roots = source_roots(settings, anchor)
+    roots = source_roots(settings)
     libs = library_roots(settings, anchor) if follow == "all" else []
     return Index(
         settings, catalog, Resolver(roots, libs), store or shared_store(str(config.store_dir(settings))), follow

@@ -101,3 +101,13 @@ def test_a_library_module_found_through_its_own_base_is_still_a_library(tmp_path
     importer = str(tmp_path / "site" / "sdk" / "__init__.py")
     found = r.find("sdk._config", importer)
     assert rel(tmp_path, found) == "site/sdk/_config.py" and found is not None and found.library
+
+
+def test_without_src_each_file_resolves_from_its_own_project(tmp_path: Path) -> None:
+    """Where a name resolves depends on the importing file, never on where a run started."""
+    tree(tmp_path, ["repo/.git/HEAD", "repo/vendor/sub/setup.py", "repo/vendor/sub/lib/mod.py", "repo/lib/mod.py"])
+    r = Resolver(None)
+    inner = str(tmp_path / "repo" / "vendor" / "sub" / "tests" / "test_x.py")
+    outer = str(tmp_path / "repo" / "app.py")
+    assert rel(tmp_path, r.find("lib.mod", inner)) == "repo/vendor/sub/lib/mod.py"
+    assert rel(tmp_path, r.find("lib.mod", outer)) == "repo/lib/mod.py"
