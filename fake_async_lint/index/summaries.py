@@ -18,7 +18,7 @@ from ..config import Settings
 from ..model.module import ModuleModel
 from ..model.project import FACTS_VERSION, Project
 from ..source import SourceError, decode, parse
-from .resolver import Resolver, default_source_roots, project_root
+from .resolver import Resolver, project_root
 from .store import Store, default_store_dir, key_of, tool_fingerprint
 
 if TYPE_CHECKING:
