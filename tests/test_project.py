@@ -163,6 +163,7 @@ def test_src_layout_and_scan_from_the_root(tmp_path: Path) -> None:
     write(
         tmp_path,
         {
+            "pyproject.toml": "",  # the project root: its src/ is a source root for every file in it
             "src/svc/__init__.py": "",
             "src/svc/io.py": "import time\n\n\ndef nap():\n    time.sleep(1)\n",
             "src/svc/main.py": "from svc.io import nap\n\n\nasync def main():\n    nap()\n",

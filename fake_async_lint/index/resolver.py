@@ -29,7 +29,8 @@ PROJECT_MARKERS = ("pyproject.toml", "setup.cfg", "setup.py", ".git")
 
 
 def project_root(start: str) -> str:
-    """The nearest directory at or above `start` (a file or folder) with a project marker; else `start`'s folder."""
+    """The nearest directory at or above `start` (a file or folder) with a project marker; without one,
+    the current directory when `start` is inside it (where the tools run), else `start`'s folder."""
     here = os.path.abspath(start)
     if not os.path.isdir(here):
         here = os.path.dirname(here)
@@ -39,7 +40,8 @@ def project_root(start: str) -> str:
             return probe
         parent = os.path.dirname(probe)
         if parent == probe:
-            return here
+            cwd = os.getcwd()
+            return cwd if here == cwd or here.startswith(cwd + os.sep) else here
         probe = parent
 
 
@@ -89,7 +91,11 @@ class Resolver:
         folder = os.path.dirname(os.path.abspath(path))
         found = self._projects.get(folder)
         if found is None:
-            found = self._projects[folder] = tuple(default_source_roots(project_root(folder)))
+            if any(folder == lib or folder.startswith(lib + os.sep) for lib in self.library_roots):
+                found = ()  # an installed library is no project: it imports through the library roots
+            else:
+                found = tuple(default_source_roots(project_root(folder)))
+            self._projects[folder] = found
         return found
 
     # -- name -> file -----------------------------------------------------------------
