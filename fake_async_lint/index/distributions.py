@@ -234,11 +234,17 @@ def _editable_source(meta_dir: str) -> Optional[str]:
     return None
 
 
-def _read_dist_info(root: str, meta_dir: str) -> tuple[Optional[Distribution], list[str]]:
-    name, version = _headers(os.path.join(meta_dir, "METADATA"))
+def _identity(meta_dir: str, header_file: str) -> tuple[str, str]:
+    """(name, version) from the metadata headers, else from the folder's name (`name-1.0.dist-info`)."""
+    name, version = _headers(os.path.join(meta_dir, header_file))
     if not name or not version:
         dn, dv = _from_dir_name(os.path.basename(meta_dir))
         name, version = name or dn, version or dv
+    return name, version
+
+
+def _read_dist_info(root: str, meta_dir: str) -> tuple[Optional[Distribution], list[str]]:
+    name, version = _identity(meta_dir, "METADATA")
     if not name:
         return None, []
     rows: list[str] = []
@@ -255,10 +261,7 @@ def _read_dist_info(root: str, meta_dir: str) -> tuple[Optional[Distribution], l
 
 
 def _read_egg_info(root: str, meta_dir: str) -> tuple[Optional[Distribution], list[str]]:
-    name, version = _headers(os.path.join(meta_dir, "PKG-INFO"))
-    if not name or not version:
-        dn, dv = _from_dir_name(os.path.basename(meta_dir))
-        name, version = name or dn, version or dv
+    name, version = _identity(meta_dir, "PKG-INFO")
     if not name:
         return None, []
     files: list[str] = []

@@ -75,11 +75,13 @@ class Resolver:
         self.library_roots = tuple(
             _unique(r for r in (os.path.abspath(x) for x in library_roots) if r not in (self.fixed_roots or ()))
         )
-        self._found: dict[tuple[str, str, str], Optional[ModuleFile]] = {}
+        self._found: dict[tuple[str, str], Optional[ModuleFile]] = {}
+        self._searched: dict[tuple[str, tuple[str, ...], bool], tuple[Optional[ModuleFile], bool]] = {}
         self._names: dict[str, Optional[tuple[str, bool]]] = {}
         self._isfile: dict[str, bool] = {}
         self._isdir: dict[str, bool] = {}
-        self._listings: dict[str, frozenset[str]] = {}
+        self._extensions: dict[str, frozenset[str]] = {}  # root -> top-level names of compiled modules
+        self._crawled: dict[str, tuple[str, tuple[str, ...]]] = {}
         self._projects: dict[str, tuple[str, ...]] = {}
 
     def project_roots(self, path: Optional[str]) -> tuple[str, ...]:
@@ -103,14 +105,13 @@ class Resolver:
         """The source file of `module` (None: not found, not Python source, or ambiguous).
 
         `importer`: the importing file, whose base and own folder are searched too."""
-        base = folder = ""
-        if importer is not None:
-            full = os.path.abspath(importer)
-            folder = os.path.dirname(full)
-            base = self._crawl_up(full)[0]
-        key = (module, base, folder)
+        full = os.path.abspath(importer) if importer is not None else ""
+        folder = os.path.dirname(full)
+        # every root below depends on the importer's folder only, so files of one folder share answers
+        key = (module, folder)
         if key in self._found:
             return self._found[key]
+        base = self._crawl_up(full)[0] if full else ""
         project = self.project_roots(importer)
         # a name a root decided (found, compiled, ambiguous) is never taken from a later one
         found, decided = self._search(module, project, False)
@@ -137,8 +138,15 @@ class Resolver:
             if path.startswith(lib + os.sep)
         )
 
-    def _search(self, module: str, roots: Sequence[str], library: bool) -> tuple[Optional[ModuleFile], bool]:
+    def _search(self, module: str, roots: tuple[str, ...], library: bool) -> tuple[Optional[ModuleFile], bool]:
         """(the file, whether these roots hold the top-level name at all)."""
+        key = (module, roots, library)
+        found = self._searched.get(key)
+        if found is None:
+            found = self._searched[key] = self._search_roots(module, roots, library)
+        return found
+
+    def _search_roots(self, module: str, roots: tuple[str, ...], library: bool) -> tuple[Optional[ModuleFile], bool]:
         parts = module.split(".")
         if not all(p.isidentifier() for p in parts):
             return None, True
@@ -167,17 +175,16 @@ class Resolver:
         """A top-level extension module (`name.cpython-311-x86_64-linux-gnu.so`): found, but no source."""
         if not self._dir(root):
             return False
-        try:
-            entries = self._listing(root)
-        except OSError:
-            return False
-        return any(e.startswith(name + ".") and e.endswith((".so", ".pyd")) for e in entries)
-
-    def _listing(self, root: str) -> frozenset[str]:
-        found = self._listings.get(root)
+        found = self._extensions.get(root)
         if found is None:
-            found = self._listings[root] = frozenset(os.listdir(root))
-        return found
+            try:
+                entries = os.listdir(root)
+            except OSError:
+                entries = []
+            found = self._extensions[root] = frozenset(
+                e.partition(".")[0] for e in entries if e.endswith((".so", ".pyd"))
+            )
+        return name in found
 
     def _file(self, path: str) -> bool:
         known = self._isfile.get(path)
@@ -214,15 +221,19 @@ class Resolver:
 
     def _crawl_up(self, full: str) -> tuple[str, list[str]]:
         """(the folder above the file's top-level package, the path parts below it)."""
-        directory, base = os.path.split(full)
-        parts = [base]
-        while self._file(os.path.join(directory, "__init__.py")):
-            parent, name = os.path.split(directory)
-            if parent == directory:
-                break
-            parts.insert(0, name)
-            directory = parent
-        return directory, parts
+        folder, base = os.path.split(full)
+        found = self._crawled.get(folder)
+        if found is None:
+            directory = folder
+            packages: list[str] = []
+            while self._file(os.path.join(directory, "__init__.py")):
+                parent, name = os.path.split(directory)
+                if parent == directory:
+                    break
+                packages.insert(0, name)
+                directory = parent
+            found = self._crawled[folder] = (directory, tuple(packages))
+        return found[0], [*found[1], base]
 
 
 def _name_from(parts: list[str]) -> Optional[tuple[str, bool]]:

@@ -52,11 +52,15 @@ class Context:
     library: str = "asyncio"
     max_depth: int = 5
     options: dict[str, object] = field(default_factory=dict)
-    lines: list[str] = field(init=False)
+    _lines: Optional[list[str]] = field(init=False, default=None, repr=False)
     _starts: Optional[list[int]] = field(init=False, default=None, repr=False)
 
-    def __post_init__(self) -> None:
-        self.lines = physical_lines(self.source)
+    @property
+    def lines(self) -> list[str]:
+        # split on first use: most modules have no finding, so no column or source segment is asked for
+        if self._lines is None:
+            self._lines = physical_lines(self.source)
+        return self._lines
 
     def segment(self, node: ast.AST) -> Optional[str]:
         """The source text of `node`, like `ast.get_source_segment` but without re-splitting the
