@@ -7,7 +7,7 @@ import functools
 import gc
 import json
 from pathlib import Path
-from typing import Callable, Optional
+from typing import Callable, Mapping, Optional
 
 from .catalog.loader import Catalog, default_catalog
 from .config import Settings
@@ -100,14 +100,32 @@ def analyse_tree(
     return sorted(set(findings), key=lambda f: f.sort_key)
 
 
-def check_source(source: str | bytes, path: str = "<string>", settings: Settings = DEFAULT_SETTINGS) -> list[Finding]:
+def check_source(
+    source: str | bytes,
+    path: str = "<string>",
+    settings: Settings = DEFAULT_SETTINGS,
+    *,
+    buffers: Optional[Mapping[str, bytes]] = None,
+) -> list[Finding]:
     """Analyse one module's source, and its chains through the modules of its project (`path` places
-    it; "<string>": the current directory); `# noqa` and selection applied."""
+    it; "<string>": the current directory); `# noqa` and selection applied. `buffers`: the current
+    text of other modules by path, where it differs from their files (an editor's unsaved edits)."""
+    return check_module(source, path, settings, buffers=buffers)[0]
+
+
+def check_module(
+    source: str | bytes,
+    path: str = "<string>",
+    settings: Settings = DEFAULT_SETTINGS,
+    *,
+    buffers: Optional[Mapping[str, bytes]] = None,
+) -> tuple[list[Finding], list[str]]:
+    """`check_source`, and the other modules its chains read (an editor re-checks it when one changes)."""
     result = analyse_source(source, path, settings)
     if result.facts is None:
-        return result.findings
-    linked = link([result], settings, anchor=path)
-    return sorted(result.findings + linked.findings, key=lambda f: f.sort_key)
+        return result.findings, []
+    linked = link([result], settings, anchor=path, buffers=buffers)
+    return sorted(result.findings + linked.findings, key=lambda f: f.sort_key), linked.consulted
 
 
 def _check(source: str | bytes, path: str, settings: Settings, facts: Optional[dict[str, object]]) -> list[Finding]:
@@ -223,6 +241,7 @@ def link(
     *,
     anchor: Optional[str] = None,
     batch: Optional[Callable[[list[str]], list[FileResult]]] = None,
+    buffers: Optional[Mapping[str, bytes]] = None,
 ) -> Linked:
     """The project phase for the checked files: chains through named modules and through modules
     the index finds on demand (`anchor`: a checked path, whose project is searched; `batch`: how
@@ -230,7 +249,7 @@ def link(
     if not wants_facts(settings):
         return Linked(results, [], [])
     where = anchor or (results[0].path if results else ".")
-    index = index_for(settings, catalog_for(settings), where)
+    index = index_for(settings, catalog_for(settings), where, buffers=buffers)
     done = index.link(results, batch)
     done.findings = [f for f in done.findings if settings.selection.enabled(f.code)]
     return done

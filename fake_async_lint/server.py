@@ -32,7 +32,7 @@ from . import __version__, config
 from .config import ConfigError, Settings, drop_ignored
 from .discovery import named_excluder
 from .docs import rule_url
-from .engine import check_source, error_finding, internal_error
+from .engine import check_module, error_finding, internal_error
 from .findings import ChainStep, Finding
 from .rules import ALL_RULES
 from .suppress import NOQA
@@ -57,16 +57,20 @@ def settings_for(path: str) -> Settings:
     return config.resolve([path])
 
 
-def analyse(source: str, path: str, settings: Settings) -> list[Finding]:
-    """What `check --stdin-filename path` reports for `source`: excludes, noqa, per-file-ignores."""
+def analyse(
+    source: str, path: str, settings: Settings, buffers: Optional[dict[str, bytes]] = None
+) -> tuple[list[Finding], list[str]]:
+    """What `check --stdin-filename path` reports for `source` (excludes, noqa, per-file-ignores), with
+    `buffers` (other open documents' text) read instead of their files; and the modules its chains read."""
     if named_excluder(settings).excluded(path):
-        return []
+        return [], []
+    consulted: list[str] = []
     try:
-        findings = check_source(source, path, settings)
+        findings, consulted = check_module(source, path, settings, buffers=buffers)
     except Exception as exc:  # a bug of ours: say so where the user looks, keep the session
         log.exception("analysis of %s failed", path)
         findings = [error_finding(path, internal_error(exc))]
-    return sorted(drop_ignored(findings, settings), key=lambda f: f.sort_key)
+    return sorted(drop_ignored(findings, settings), key=lambda f: f.sort_key), consulted
 
 
 def split_lines(source: str) -> list[str]:
@@ -231,6 +235,7 @@ class Analysis:
     lines: list[str]
     findings: list[Finding]
     root: Optional[str]
+    consulted: frozenset[str] = frozenset()  # other modules its chains read (absolute paths)
     _unsafe: Optional[tuple[dict[int, tuple[str, list[Span]]], list[Span]]] = None
     _offsets: Optional[list[int]] = None
 
@@ -348,12 +353,32 @@ class FakeAsyncLanguageServer(LanguageServer):
     def changed(self, uri: str) -> None:
         """An unsaved edit. The first one after a pause is analysed at once; while edits keep
         coming (typing), each waits for a pause of `debounce` seconds, so only the latest text
-        is analysed."""
+        is analysed. Open documents whose chains read this module are re-checked after a pause."""
         now = asyncio.get_running_loop().time()
         last = self._last_change.get(uri)
         self._last_change[uri] = now
         typing = last is not None and now - last < self.debounce
         self.schedule(uri, self.debounce if typing else 0)
+        path = to_fs_path(uri) if uri.startswith("file:") else None
+        if path is None:
+            return
+        edited = os.path.abspath(path)
+        for other in self.open_documents:
+            analysis = self.analyses.get(other)
+            if other != uri and analysis is not None and edited in analysis.consulted:
+                self.schedule(other, self.debounce)
+
+    def _unsaved(self, uri: str) -> dict[str, bytes]:
+        """The text of the other open documents, by path: their chains are judged on what the user
+        sees, saved or not."""
+        out: dict[str, bytes] = {}
+        for other in self.open_documents:
+            if other == uri or not other.startswith("file:"):
+                continue
+            path = to_fs_path(other)
+            if path:
+                out[path] = self.workspace.get_text_document(other).source.encode("utf-8", "surrogateescape")
+        return out
 
     def forget(self, uri: str) -> None:
         task = self._pending.pop(uri, None)
@@ -374,7 +399,9 @@ class FakeAsyncLanguageServer(LanguageServer):
             version, source = doc.version, doc.source
             path = to_fs_path(uri) if uri.startswith("file:") else None
             loop = asyncio.get_running_loop()
-            result, error = await loop.run_in_executor(self._executor, self._analyse, source, path, uri)
+            result, error = await loop.run_in_executor(
+                self._executor, self._analyse, source, path, uri, self._unsaved(uri)
+            )
             if error:
                 self.show_error_once(error)
             if uri not in self.open_documents:
@@ -394,7 +421,9 @@ class FakeAsyncLanguageServer(LanguageServer):
             if self._pending.get(uri) is task:
                 del self._pending[uri]
 
-    def _analyse(self, source: str, path: Optional[str], uri: str) -> tuple[Analysis, str]:
+    def _analyse(
+        self, source: str, path: Optional[str], uri: str, buffers: Optional[dict[str, bytes]] = None
+    ) -> tuple[Analysis, str]:
         """Runs in the worker thread: the analysis and, if the configuration is broken, its error."""
         display = path or uri
         try:
@@ -403,9 +432,11 @@ class FakeAsyncLanguageServer(LanguageServer):
             # the command refuses to run: so do we, rather than report what the file means to silence
             return Analysis(None, source, split_lines(source), [], None), f"{NAME}: {e}"
         here = os.path.abspath(display)
+        found, consulted = analyse(source, display, settings, buffers)
         # findings are the document's own (a chain's other modules appear as its related locations)
-        findings = [f for f in analyse(source, display, settings) if os.path.abspath(f.path) == here]
-        return Analysis(None, source, split_lines(source), findings, settings.root), ""
+        findings = [f for f in found if os.path.abspath(f.path) == here]
+        read = frozenset(os.path.abspath(p) for p in consulted)
+        return Analysis(None, source, split_lines(source), findings, settings.root, read), ""
 
     # -- diagnostics
 

@@ -368,6 +368,35 @@ def test_related_information_for_a_chain_across_modules(session: LspSession, pro
     ]
 
 
+def test_a_chain_goes_through_the_unsaved_text_of_another_open_module(session: LspSession, project: Path) -> None:
+    pkg = project / "shop"
+    pkg.mkdir()
+    (pkg / "__init__.py").write_text("", encoding="utf-8")
+    saved = "import time\n\n\ndef charge_card():\n    return 1\n"
+    (pkg / "services.py").write_text(saved, encoding="utf-8")
+    view = "from shop.services import charge_card\n\n\nasync def checkout():\n    charge_card()\n"
+    (pkg / "views.py").write_text(view, encoding="utf-8")
+    views = session.open(pkg / "views.py")
+    assert session.diagnostics(views) == []
+    services = session.open(pkg / "services.py")
+    assert session.diagnostics(services) == []
+
+    def views_published(since: int) -> list[dict[str, Any]]:
+        return session.wait(lambda: publications(session, views, since))[-1]["diagnostics"]  # type: ignore[no-any-return]
+
+    # the helper starts to block in its buffer only: the open view that calls it is re-checked
+    since = len(session.notifications)
+    session.change(services, saved.replace("return 1", "time.sleep(2)"))
+    diags = views_published(since)
+    assert summary(diags) == [("FAS300", _rng(4, 4, 4, 17))]
+    assert diags[0]["relatedInformation"][1]["location"]["uri"] == services
+    assert (pkg / "services.py").read_text(encoding="utf-8") == saved
+    # and stops again, still unsaved
+    since = len(session.notifications)
+    session.change(services, saved)
+    assert views_published(since) == []
+
+
 def test_a_pool_made_in_another_module_is_a_related_location(session: LspSession, project: Path) -> None:
     pkg = project / "api"
     pkg.mkdir()

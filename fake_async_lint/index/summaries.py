@@ -12,7 +12,7 @@ import json
 import os
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Callable, Optional, Sequence
+from typing import TYPE_CHECKING, Any, Callable, Mapping, Optional, Sequence
 
 from ..config import Settings
 from ..model.module import ModuleModel
@@ -61,7 +61,15 @@ def header_of(data: bytes, catalog: Catalog) -> dict[str, Any]:
 class Index:
     """Everything outside the current file for one run: the resolver, the store, and linking."""
 
-    def __init__(self, settings: Settings, catalog: Catalog, resolver: Resolver, store: Store, follow: str) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        catalog: Catalog,
+        resolver: Resolver,
+        store: Store,
+        follow: str,
+        buffers: Optional[Mapping[str, bytes]] = None,
+    ) -> None:
         self.settings = settings
         self.catalog = catalog
         self.resolver = resolver
@@ -70,12 +78,27 @@ class Index:
         self._settings_key = key_of(tool_fingerprint(), json.dumps(settings.analysis_key(), sort_keys=True))
         self._headers: dict[str, Optional[dict[str, Any]]] = {}
         self.analysed: dict[str, bool] = {}  # module files summarised this run -> found in the store
+        # an editor's unsaved text of other modules (absolute path -> bytes): read instead of the file
+        self.buffers = {os.path.abspath(p): data for p, data in (buffers or {}).items()}
 
     # -- what other modules say ------------------------------------------------------
+    def _read(self, path: str) -> Optional[bytes]:
+        """A module's bytes: the editor's unsaved text when there is one, else the file (None: unreadable)."""
+        full = os.path.abspath(path)
+        if full in self.buffers:
+            return self.buffers[full]
+        try:
+            with open(full, "rb") as f:
+                return f.read()
+        except OSError:
+            return None
+
     def _library_key(self, path: str) -> Optional[tuple[str, str]]:
         """(store key, library root) for a file under a library root: keyed by its place and stat
         signature (an installed file changes only with a reinstall), so a warm run reads no library file."""
         full = os.path.abspath(path)
+        if full in self.buffers:
+            return None  # an open, edited file: keyed by its content like a project module
         for root in self.resolver.library_roots:
             if full.startswith(root + os.sep):
                 try:
@@ -94,15 +117,10 @@ class Index:
             if isinstance(stored, dict):
                 self._headers[full] = stored
             else:
-                try:
-                    with open(full, "rb") as f:
-                        data = f.read()
-                except OSError:
-                    self._headers[full] = None
-                else:
-                    self._headers[full] = header_of(data, self.catalog)
-                    if library is not None:
-                        self.store.put("h" + library[0], self._headers[full])
+                data = self._read(full)
+                self._headers[full] = None if data is None else header_of(data, self.catalog)
+                if library is not None and data is not None:
+                    self.store.put("h" + library[0], self._headers[full])
         return self._headers[full]
 
     def summaries(self, paths: Sequence[str], batch: Optional[Batch] = None) -> dict[str, Optional[dict[str, Any]]]:
@@ -120,10 +138,8 @@ class Index:
                     self.analysed[path] = True
                     continue
                 libraries[path] = library[1]
-            try:
-                with open(path, "rb") as f:
-                    data = f.read()
-            except OSError:
+            data = self._read(path)
+            if data is None:
                 out[path] = None
                 continue
             key = library[0] if library is not None else key_of(self._settings_key, _digest(data))
@@ -133,10 +149,12 @@ class Index:
                 self.analysed[path] = True
             else:
                 missing[path] = (key, data)
-        if missing and batch is not None:
-            computed = {r.path: r.facts for r in batch(list(missing))}
-        else:
-            computed = {p: summarise(d, p, self.settings, self.catalog) for p, (_, d) in missing.items()}
+        # a batch reads files from disk: a module with unsaved text is summarised here, from that text
+        on_disk = [p for p in missing if os.path.abspath(p) not in self.buffers] if batch is not None else []
+        computed = {r.path: r.facts for r in batch(on_disk)} if batch is not None and on_disk else {}
+        for p, (_, d) in missing.items():
+            if p not in computed:
+                computed[p] = summarise(d, p, self.settings, self.catalog)
         for path, (key, data) in missing.items():
             facts = computed.get(path)
             if facts is not None and "pb" not in facts:
@@ -250,16 +268,28 @@ def shared_store(directory: Optional[str] = None) -> Store:
     return found
 
 
-def index_for(settings: Settings, catalog: Catalog, anchor: str, store: Optional[Store] = None) -> Index:
+def index_for(
+    settings: Settings,
+    catalog: Catalog,
+    anchor: str,
+    store: Optional[Store] = None,
+    buffers: Optional[Mapping[str, bytes]] = None,
+) -> Index:
     """A fresh index of the project holding `anchor` (a checked path): the file system is read anew
-    (files come and go between an editor's checks); summaries come from the shared store."""
+    (files come and go between an editor's checks); summaries come from the shared store; `buffers`:
+    an editor's unsaved text of other modules, by path."""
     from .. import config
 
     follow = settings.follow_imports
     roots = source_roots(settings)
     libs = library_roots(settings, anchor) if follow == "all" else []
     return Index(
-        settings, catalog, Resolver(roots, libs), store or shared_store(str(config.store_dir(settings))), follow
+        settings,
+        catalog,
+        Resolver(roots, libs),
+        store or shared_store(str(config.store_dir(settings))),
+        follow,
+        buffers,
     )
 
 
