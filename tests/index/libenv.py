@@ -1,7 +1,9 @@
 """Shared by the index tests: the pinned real packages of the throwaway venv, fixture paths.
 
 Installed with `--no-deps`: the analysis reads files and never imports them, and the
-blocking APIs these SDKs end in (requests, httpx) are the catalog's. Each pin has a role:
+blocking APIs these SDKs end in (requests, httpx) are the catalog's. Wheel sizes (`pip download
+--no-deps`): pycoingecko 11 KB, ipinfo 25 KB, ollama 13 KB, langchain-core 438 KB, aiolimiter 7 KB,
+asyncer 9 KB; the venv takes a few seconds with pip's cache warm. Each pin has a role:
 """
 
 from __future__ import annotations
