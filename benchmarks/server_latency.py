@@ -101,6 +101,7 @@ def main() -> int:
     p.add_argument("--edits", type=int, default=30, help="timed edits per row (default: 30; at least 20)")
     p.add_argument("--warmup", type=int, default=5, help="untimed edits first (default: 5)")
     args = p.parse_args()
+    args.file = args.file.resolve()  # the server is handed file URIs, which must be absolute
     if not args.file.is_file():
         print(f"server_latency: no such file: {args.file} (run python benchmarks/corpus.py first)", file=sys.stderr)
         return 2
