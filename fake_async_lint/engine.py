@@ -166,8 +166,9 @@ def _lazy(facts: Optional[dict[str, object]], data: bytes, settings: Settings) -
 
 
 def wants_facts(settings: Settings) -> bool:
-    """Whether the per-file phase exports facts for the project phase (chains of FAS300, hops and pools of FAS200/FAS201)."""
-    return any(settings.selection.enabled(code) for code in (transitive.CODE, "FAS200", "FAS201"))
+    """Whether the per-file phase exports facts for the project phase (chains of FAS300 and FAS203, hops and
+    pools of FAS200/FAS201)."""
+    return any(settings.selection.enabled(code) for code in (transitive.CODE, "FAS200", "FAS201", "FAS203"))
 
 
 def helper_facts(source: str | bytes, path: str, settings: Settings = DEFAULT_SETTINGS) -> Optional[dict[str, object]]:

@@ -20,6 +20,7 @@ import pytest
 from fake_async_lint import Finding, Settings
 from fake_async_lint.cache import Cache
 from fake_async_lint.engine import FileResult, analyse_file, link
+from fake_async_lint.model.project import FACTS_VERSION
 from fake_async_lint.scan import check_paths
 
 SETTINGS = Settings(select=("FAS300",))
@@ -296,8 +297,8 @@ def test_files_without_async_are_parsed_only_when_a_chain_needs_them(tmp_path: P
     paths = sorted(str(p) for p in tmp_path.rglob("*.py"))
     first = [analyse_file(p, SETTINGS) for p in paths]
     by_name = {Path(r.path).name: r for r in first}
-    assert by_name["used.py"].facts == {"v": 4, "lazy": True, "pb": True, "imp": ""}
-    assert by_name["broken.py"].facts == {"v": 4, "lazy": True, "pb": False, "imp": ""}
+    assert by_name["used.py"].facts == {"v": FACTS_VERSION, "lazy": True, "pb": True, "imp": ""}
+    assert by_name["broken.py"].facts == {"v": FACTS_VERSION, "lazy": True, "pb": False, "imp": ""}
     assert by_name["main.py"].facts is not None and by_name["main.py"].facts["sites"] == 2
     linked = link(first, SETTINGS)
     done = {Path(r.path).name: r for r in linked.results}
@@ -319,9 +320,9 @@ def test_link_works_from_json_facts_alone(tmp_path: Path) -> None:
     assert len(link(restored, SETTINGS).findings) == 11
 
 
-def test_fas300_and_fas200_ignored_means_no_facts_and_no_link(tmp_path: Path) -> None:
+def test_the_project_codes_ignored_means_no_facts_and_no_link(tmp_path: Path) -> None:
     write(tmp_path, TREE)
-    settings = Settings(ignore=("FAS300", "FAS200", "FAS201"))
+    settings = Settings(ignore=("FAS300", "FAS200", "FAS201", "FAS203"))
     results = [analyse_file(str(p), settings) for p in sorted(tmp_path.rglob("*.py"))]
     assert all(r.facts is None for r in results)
     assert link(results, settings).findings == []

@@ -44,7 +44,7 @@ from .values import ImportedObject, LocalClass, LocalFunction, LocalObject, Ref,
 if TYPE_CHECKING:
     from ..index.resolver import Resolver
 
-FACTS_VERSION = 4
+FACTS_VERSION = 5
 # how many re-exports (`from .repo import load_user` in __init__.py) a name may pass through
 MAX_REEXPORTS = 8
 # the text of a call's callee shown in advice (`asyncio.to_thread(self.repo.load, ...)`)
@@ -57,6 +57,8 @@ _NOT_OURS = frozenset({"builtins", "typing", "typing_extensions"})
 # Inside an installed library, file I/O and filesystem queries are mostly one-time (config files,
 # certificates, lazy loads): a chain that ends there is not followed, or it would drown the rest.
 LIBRARY_ONE_TIME = frozenset({"FAS104", "FAS109"})
+# where a function's entry (`fns` in the facts) keeps the call a chain ends at
+_DIRECT, _NATIVE, _LOOP = 2, 4, 6
 
 Target = Union[int, str]  # an index into the same file's functions, or an (encoded) imported name
 
@@ -150,6 +152,10 @@ class _Fn:
     runs: list[int] = dataclasses.field(default_factory=list)
     # per call out of the module: the callables it passes, should the callee run them ([position, target])
     passes: dict[int, list[list[Any]]] = dataclasses.field(default_factory=dict)
+    # the first call in its own body that runs an event loop (FAS203 through helpers)
+    loop: Optional[list[Any]] = None
+    # a chain to a running loop already found inside this module (FAS203 is reported per file)
+    loop_here: bool = False
 
 
 def _direct_entry(bc: BlockingCall, column: Callable[[int, int], int]) -> list[Any]:
@@ -168,13 +174,18 @@ def file_facts(
     native_api: Callable[[ApiRow], bool] = lambda row: True,
     hops: Optional[dict[str, Any]] = None,
     site_args: Callable[[ast.Call], Optional[list[Any]]] = lambda call: None,
+    loops: Callable[[FunctionInfo], Optional[BlockingCall]] = lambda info: None,
+    loop_chained: Callable[[FunctionInfo], bool] = lambda info: False,
+    loop_silenced: Callable[[int], bool] = lambda line: False,
 ) -> dict[str, Any]:
     """What other modules need to know about this one, and what this one needs from them.
 
     `graph` must be built with the noqa-aware `accept` (a blocking call the user
     accepted does not make its function block); `site_silenced(line)` says
-    whether `# noqa` silences FAS300 on a coroutine's line; `column` turns
-    ast's byte offsets into the findings' 1-based character columns.
+    whether `# noqa` silences FAS300 on a coroutine's line (`loop_silenced`: FAS203); `column` turns
+    ast's byte offsets into the findings' 1-based character columns; `loops(fn)`: the call in fn's own
+    body that runs an event loop; `loop_chained(fn)`: whether a chain from fn to one stays in this
+    module (the per-file rule reports those), asked only when some function here runs a loop.
     """
     fns: dict[FunctionInfo, _Fn] = {}
     for info in model.functions:
@@ -202,7 +213,12 @@ def file_facts(
                     passed = _passed_callables(model, graph, call)
                     if passed:
                         passes[len(edges) - 1] = passed
-        fns[info] = _Fn(info, direct, edges, native, _runs(info), passes)
+        loop = loops(info)
+        loop_entry = _direct_entry(loop, column) if loop is not None else None
+        fns[info] = _Fn(info, direct, edges, native, _runs(info), passes, loop_entry)
+    if any(e.loop is not None for e in fns.values()):
+        for info, entry in fns.items():
+            entry.loop_here = loop_chained(info)
 
     exported = _can_block(fns)
     order = [f for f in model.functions if f in exported]
@@ -216,9 +232,13 @@ def file_facts(
                 edges_out.append([callee, line, col, *([entry.passes[k]] if k in entry.passes else [])])
             elif callee in index:
                 edges_out.append([index[callee], line, col])
-        out_fns.append([f.qualname, display_name(f), entry.direct, edges_out, entry.native, entry.runs])
+        row: list[Any] = [f.qualname, display_name(f), entry.direct, edges_out, entry.native, entry.runs]
+        if entry.loop is not None or entry.loop_here:
+            row += [entry.loop, entry.loop_here]
+        out_fns.append(row)
 
     sites: list[list[Any]] = []
+    quiet: dict[str, list[str]] = {}  # site line -> the codes a noqa comment silences there
     wrappers = (hops or {}).get("hopfns", {})
     for co in model.coroutines:
         for call in co.calls:
@@ -226,8 +246,15 @@ def file_facts(
             if target is None:  # a call of this module's own hop wrapper: the project judges its argument
                 fn = graph.function_for(model.callee(call))
                 target = "@" + fn.qualname if fn is not None and fn.qualname in wrappers else None
-            if target is None or site_silenced(call.lineno):
+            if target is None:
                 continue
+            silenced = [
+                code for code, says in (("FAS300", site_silenced), ("FAS203", loop_silenced)) if says(call.lineno)
+            ]
+            if len(silenced) == 2:
+                continue
+            if silenced:
+                quiet[str(call.lineno)] = silenced
             end_line = getattr(call, "end_lineno", None) or call.lineno
             end_off = getattr(call, "end_col_offset", None)
             sites.append(
@@ -254,6 +281,8 @@ def file_facts(
         data["cls"] = classes
     if sites:
         data["sites"] = sites
+    if quiet:
+        data["quiet"] = quiet
     if hops:
         data.update(hops)
     aliases, stars, bound = _exports(model)
@@ -341,14 +370,16 @@ _IMPORTED = (Ref, RelativeRef, ImportedObject)
 
 
 def _can_block(fns: dict[FunctionInfo, _Fn]) -> set[FunctionInfo]:
-    """Functions that block here, call out of the module, or reach one that does."""
+    """Functions that block (or run an event loop) here, call out of the module, or reach one that does."""
     callers: dict[FunctionInfo, list[FunctionInfo]] = {}
     for f, entry in fns.items():
         for target, _, _ in entry.edges:
             if not isinstance(target, str):
                 callers.setdefault(target, []).append(f)
     seeds = [
-        f for f, e in fns.items() if e.direct is not None or e.runs or any(isinstance(t, str) for t, _, _ in e.edges)
+        f
+        for f, e in fns.items()
+        if e.direct is not None or e.loop is not None or e.runs or any(isinstance(t, str) for t, _, _ in e.edges)
     ]
     found = set(seeds)
     todo = list(seeds)
@@ -517,7 +548,7 @@ class Project:
         self._lazy_memo: dict[int, list[tuple[str, str]]] = {}  # lazy file -> memo keys that stopped there
         self._dirs: dict[int, str] = {}
         self._files: dict[tuple[str, str], Optional[int]] = {}
-        self._chains: Optional[dict[bool, dict[Node, _Link]]] = None
+        self._chains: Optional[dict[int, dict[Node, _Link]]] = None
         # demand (`pending`): best depth each function was reached at, calls waiting on lazy files
         self._reached: Optional[dict[Node, int]] = None
         self._waiting: list[tuple[int, Target, int, bool]] = []
@@ -805,15 +836,16 @@ class Project:
         return False
 
     # -- chains ------------------------------------------------------------------------
-    def chains(self, native: bool = False) -> dict[Node, _Link]:
+    def chains(self, native: bool = False, loops: bool = False) -> dict[Node, _Link]:
         """Every function's shortest chain to a catalog call, across modules (breadth-first, backwards);
-        `native`: to a call whose API has a native async form (what a thread hop must not wrap)."""
-        found_chains = self._chains.get(native) if self._chains is not None else None
+        `native`: to a call whose API has a native async form (what a thread hop must not wrap);
+        `loops`: to a call that runs an event loop (FAS203)."""
+        which = _LOOP if loops else _NATIVE if native else _DIRECT
+        found_chains = self._chains.get(which) if self._chains is not None else None
         if found_chains is not None:
             return found_chains
         chains: dict[Node, _Link] = {}
         callers: dict[Node, list[tuple[Node, int, int]]] = {}
-        which = 4 if native else 2
         # only functions a coroutine's call reaches can be on a reported chain
         for node, edges in self._reachable().items():
             fn = self._fn(node)
@@ -842,7 +874,7 @@ class Project:
             frontier = sorted(found)
         if self._chains is None:
             self._chains = {}
-        self._chains[native] = chains
+        self._chains[which] = chains
         return chains
 
     def _reachable(self) -> dict[Node, list[tuple[Node, int, int]]]:
@@ -882,7 +914,12 @@ class Project:
         out: list[LinkedSite] = []
         for file, site in self._sites():
             coroutine, line, col, end_line, end_col, target, callee = site[:7]
+            quiet = self._body(file).get("quiet", {}).get(str(line), ())
             found = self.resolve(file, target)
+            if "FAS300" in quiet:  # as before FAS203 crossed modules: the site says nothing but FAS203
+                if isinstance(found, tuple) and "FAS203" not in quiet:
+                    out.extend(self._loops_through(file, site[:5], found, callee))
+                continue
             if isinstance(found, _HopFn):  # a hop wrapper or alias: judge the callable it is given
                 args = _site_args(site)
                 arg = args[found.param] if found.param < len(args) else None
@@ -893,6 +930,8 @@ class Project:
                     out.extend(self._through(file, site[:5], arg, callee, "FAS200", found.name, native=True))
             elif isinstance(found, tuple):
                 out.extend(self._through(file, site[:5], target, callee, "FAS300", "", native=False))
+                if "FAS203" not in quiet:
+                    out.extend(self._loops_through(file, site[:5], found, callee))
         for file, hsite in self._hsites():
             out.extend(self._through(file, hsite[:5], hsite[5], "", "FAS200", hsite[6], native=True))
         # one FAS201 per pool and checked file, at its first hop, naming every coroutine it caps there
@@ -910,11 +949,38 @@ class Project:
             out.append(dataclasses.replace(linked, workers=str(workers)))
         return out
 
+    def _loops_through(self, file: int, at: list[Any], node: Node, callee: str) -> list[LinkedSite]:
+        """FAS203 for a coroutine's call whose chain reaches a running event loop in another module
+        (a chain inside the checked file is reported per file)."""
+        fn = self._fn(node)
+        if node[0] == file and len(fn) > _LOOP + 1 and fn[_LOOP + 1]:
+            return []
+        found = self._through(file, at, node, callee, "FAS203", "", native=False, loops=True)
+        if not found:
+            return []
+        # the nodes on the chain: a chain that never leaves the file is the per-file rule's
+        n: Optional[Node] = node
+        chains = self.chains(loops=True)
+        while n is not None:
+            if n[0] != file:
+                return found
+            n = chains[n].next
+        return []
+
     def _through(
-        self, file: int, at: list[Any], target: Target, callee: str, rule: str, hop: str, *, native: bool
+        self,
+        file: int,
+        at: list[Any],
+        target: Union[Target, Node],
+        callee: str,
+        rule: str,
+        hop: str,
+        *,
+        native: bool,
+        loops: bool = False,
     ) -> list[LinkedSite]:
-        node = self.resolve(file, target)
-        chains = self.chains(native)
+        node = target if isinstance(target, tuple) else self.resolve(file, target)
+        chains = self.chains(native, loops)
         if not isinstance(node, tuple) or node not in chains:
             return []
         line, col = at[1], at[2]
@@ -923,7 +989,7 @@ class Project:
         for _ in range(self.max_depth + 1):
             link = chains[n]
             if link.next is None:
-                direct = self._fn(n)[4 if native else 2]
+                direct = self._fn(n)[_LOOP if loops else _NATIVE if native else _DIRECT]
                 steps.append(ChainStep(direct[2], self.paths[n[0]], link.line, link.col))
                 linked = self._linked(file, at, callee or self._fn(node)[1], tuple(steps), direct[2:], rule, hop)
                 if node[0] in self.library:

@@ -298,7 +298,9 @@ FAS203 = Rule(
         "(and trio/anyio/uvloop's `run`) inside an `async def`. `.run_until_complete(...)` is recognised on "
         "any receiver the model cannot resolve: the name is distinctive. Also reported at a coroutine's call "
         "into a sync helper that runs a loop (`asyncio.run()`, `run_until_complete()`), directly or through "
-        "further sync calls, with the chain, as FAS300 does for blocking calls."
+        "further sync calls, in this module or in others of the project and its libraries, with the chain, "
+        "as FAS300 does for blocking calls. A helper that first asks whether a loop is running "
+        "(`asyncio.get_running_loop()` in a `try`) chooses its path by the answer: it is not followed."
     ),
     why=(
         "A coroutine already runs on a loop. `asyncio.run()` and `run_until_complete()` raise "
@@ -692,9 +694,10 @@ class _Checker:
         if chain is None:
             return None
         names = chain.names()[1:] if skip_first else chain.names()
-        steps = [] if skip_first else [self._step(names[0], start)]
+        # a step is named as in FAS300's chains (no call parentheses): every chain reads alike
+        steps = [] if skip_first else [self._step(names[0].removesuffix("()"), start)]
         for h in chain.hops:
-            name = f"{display_name(h.callee)}()" if h.callee is not None else f"{chain.row.display}()"
+            name = display_name(h.callee) if h.callee is not None else chain.row.display
             steps.append(self._step(name, h.call))
         return Wrapped(chain.row, tuple(names), tuple(steps))
 
@@ -1304,6 +1307,23 @@ def hop_message(shown: str, names: Sequence[str], kind: str, coroutine: str, adv
 
 
 # ---------------------------------------------------------------- across modules (the project phase)
+def loop_facts(
+    model: ModuleModel, ctx: Context
+) -> tuple[Callable[[FunctionInfo], Optional[BlockingCall]], Callable[[FunctionInfo], bool]]:
+    """For the project phase's FAS203: the call in a sync function's own body that runs an event loop
+    (none when the function first asks whether a loop is running), and whether a chain from a
+    function to one stays in this module."""
+    c = _checker(model, ctx)
+
+    def first(fn: FunctionInfo) -> Optional[BlockingCall]:
+        return None if fn.is_async else next(iter(c.nested_loops(fn)), None)
+
+    def chained(fn: FunctionInfo) -> bool:
+        return c.loop_graph.propagates(fn) and c.loop_graph.chain(fn) is not None
+
+    return first, chained
+
+
 def hop_facts(model: ModuleModel, ctx: Context, silenced: Callable[[int], bool]) -> dict[str, Any]:
     """What the project phase needs to judge hops whose callable lives in another module:
     `hsites`, hops whose callable only the project can settle; `hopfns`, this module's functions

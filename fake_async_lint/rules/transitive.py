@@ -286,6 +286,7 @@ def facts(model: ModuleModel, ctx: Context) -> dict[str, Any]:
     hops = fake_async.hop_facts(
         model, ctx, lambda line: noqa.present and silenced(fake_async.FAS200.code, noqa.text(line))
     )
+    loops, loop_chained = fake_async.loop_facts(model, ctx)
     return file_facts(
         model,
         graph_for(model, ctx),
@@ -295,6 +296,9 @@ def facts(model: ModuleModel, ctx: Context) -> dict[str, Any]:
         native_api=native,
         hops=hops,
         site_args=site_args,
+        loops=loops,
+        loop_chained=loop_chained,
+        loop_silenced=lambda line: noqa.present and silenced("FAS203", noqa.text(line)),
     )
 
 
@@ -359,7 +363,15 @@ def _linked_finding(site: LinkedSite, catalog: Catalog, twin: Optional[str] = No
         hop = _TO_THREAD.get(site.library, _TO_THREAD["asyncio"]).format(site.callee)
         advice = twin or f"`{hop}` (the library has no async form of it)"
     coroutines: tuple[str, ...] = ()
-    if site.rule == CODE and site.library_target is not None:
+    if site.rule == "FAS203":
+        row = catalog.hops.loops.get(site.use) or catalog.hops.loop_methods.get(site.use)
+        advice = row.say if row is not None else "`await` the coroutine instead"
+        names = " -> ".join(f"{s.name}()" for s in site.steps)
+        text = (
+            f"nested event loop reached through {names} in coroutine '{site.coroutine}'; "
+            f"make {site.steps[0].name}() async and {advice}"
+        )
+    elif site.rule == CODE and site.library_target is not None:
         via = " -> ".join(f"{s.name}()" for s in site.steps[:-1])
         text = f"blocking {kind} {site.steps[-1].name}() via {via} in coroutine '{site.coroutine}'; {advice}"
     elif site.rule == CODE:

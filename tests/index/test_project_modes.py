@@ -1,7 +1,7 @@
 """The project, not the file list, is the unit of analysis: every front end gives a file the same findings.
 
 One multi-module project (a src/ layout, absolute and relative imports, a helper class made in
-another module, memoised helpers as negatives) is checked whole, file by file, through stdin, through
+another module, memoised helpers as negatives, event loops run by helpers of another module) is checked whole, file by file, through stdin, through
 the Python API and through real flake8 one file at a time; each file's findings must be identical.
 """
 
@@ -130,6 +130,44 @@ PROJECT = {
         "    await asyncio.get_running_loop().run_in_executor(pools.EXECUTOR, requests.get, url)\n"
         "    await asyncio.get_running_loop().run_in_executor(pools.EXECUTOR, sorted, url)\n"
     ),
+    "src/shop/loops.py": (
+        "import asyncio\n"
+        "\n"
+        "\n"
+        "def run_sync(coro):\n"
+        "    return asyncio.get_event_loop().run_until_complete(coro)\n"
+        "\n"
+        "\n"
+        "def careful(coro):\n"
+        "    try:\n"
+        "        asyncio.get_running_loop()\n"
+        "    except RuntimeError:\n"
+        "        return asyncio.run(coro)\n"
+        "    raise RuntimeError('called from a coroutine')\n"
+        "\n"
+        "\n"
+        "def refresh():\n"
+        "    return run_sync(fetch())\n"
+        "\n"
+        "\n"
+        "async def fetch():\n"
+        "    return 1\n"
+        "\n"
+        "\n"
+        "async def inside():\n"
+        "    refresh()\n"
+    ),
+    "src/shop/jobs.py": (
+        "from shop import loops\n"
+        "from shop.loops import refresh\n"
+        "\n"
+        "\n"
+        "async def job():\n"
+        "    refresh()\n"
+        "    loops.careful(loops.fetch())\n"
+        "    loops.run_sync(loops.fetch())  # noqa: FAS203\n"
+        "    loops.run_sync(loops.fetch())\n"
+    ),
     "src/shop/routes.py": (
         "from shop import util\n"
         "from shop.repo import Repo\n"
@@ -171,6 +209,11 @@ EXPECTED = {
         (13, 11, "FAS200", ""),
         (13, 11, "FAS201", "Service().pool"),
         (17, 11, "FAS200", ""),
+    ],
+    "src/shop/loops.py": [(25, 5, "FAS203", "loop.run_until_complete")],
+    "src/shop/jobs.py": [
+        (6, 5, "FAS203", "loop.run_until_complete"),
+        (9, 5, "FAS203", "loop.run_until_complete"),
     ],
     "src/shop/routes.py": [
         (8, 12, "FAS300", "requests.post"),
