@@ -509,6 +509,8 @@ class _Checker:
     ctx: Context
     _graph: Optional[CallGraph] = field(default=None, init=False)
     _wrapped_memo: dict[HopCall, Optional[Wrapped]] = field(default_factory=dict, init=False)
+    # the FAS202/FAS203 rules, the loop graph and the project facts ask about the same calls
+    _loop_rows: dict[ast.Call, Optional[LoopRow]] = field(default_factory=dict, init=False)
 
     @property
     def tables(self) -> HopTables:
@@ -535,10 +537,13 @@ class _Checker:
         return found
 
     def loop_row(self, call: ast.Call) -> Optional[LoopRow]:
+        if call in self._loop_rows:
+            return self._loop_rows[call]
         v = self.model.callee(call)
         found = self._by_value(v, self.tables.loops)
         if found is None and _may_be_method(v) and isinstance(call.func, ast.Attribute):
             found = self.tables.loop_methods.get(call.func.attr)
+        self._loop_rows[call] = found
         return found
 
     def _by_value(self, v: Optional[Value], table: Mapping[str, _R]) -> Optional[_R]:
