@@ -300,7 +300,9 @@ FAS203 = Rule(
         "into a sync helper that runs a loop (`asyncio.run()`, `run_until_complete()`), directly or through "
         "further sync calls, in this module or in others of the project and its libraries, with the chain, "
         "as FAS300 does for blocking calls. A helper that first asks whether a loop is running "
-        "(`asyncio.get_running_loop()` in a `try`) chooses its path by the answer: it is not followed."
+        "(`asyncio.get_running_loop()` in a `try`) chooses its path by the answer: it is not followed. "
+        "When the helper is an installed library's sync API over its own coroutines, the advice is the "
+        "library's async twin (`afetch` beside `fetch`), else a thread."
     ),
     why=(
         "A coroutine already runs on a loop. `asyncio.run()` and `run_until_complete()` raise "

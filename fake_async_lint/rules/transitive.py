@@ -365,12 +365,17 @@ def _linked_finding(site: LinkedSite, catalog: Catalog, twin: Optional[str] = No
     coroutines: tuple[str, ...] = ()
     if site.rule == "FAS203":
         row = catalog.hops.loops.get(site.use) or catalog.hops.loop_methods.get(site.use)
-        advice = row.say if row is not None else "`await` the coroutine instead"
         names = " -> ".join(f"{s.name}()" for s in site.steps)
-        text = (
-            f"nested event loop reached through {names} in coroutine '{site.coroutine}'; "
-            f"make {site.steps[0].name}() async and {advice}"
-        )
+        if site.library_target is not None:  # a library's sync wrapper over its own coroutines
+            hop = _TO_THREAD.get(site.library, _TO_THREAD["asyncio"]).format(site.callee)
+            advice = twin or f"`{hop}` (the library runs an event loop of its own there)"
+            text = f"nested event loop reached through {names} in coroutine '{site.coroutine}'; {advice}"
+        else:
+            advice = row.say if row is not None else "`await` the coroutine instead"
+            text = (
+                f"nested event loop reached through {names} in coroutine '{site.coroutine}'; "
+                f"make {site.steps[0].name}() async and {advice}"
+            )
     elif site.rule == CODE and site.library_target is not None:
         via = " -> ".join(f"{s.name}()" for s in site.steps[:-1])
         text = f"blocking {kind} {site.steps[-1].name}() via {via} in coroutine '{site.coroutine}'; {advice}"

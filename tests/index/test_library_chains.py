@@ -61,6 +61,22 @@ LIBS = {
         "async def in_thread(fn, *args):\n"
         "    return await asyncio.get_running_loop().run_in_executor(None, fn, *args)\n"
     ),
+    # a sync API that runs the library's own coroutine on a new event loop
+    "loopsdk/__init__.py": (
+        "import asyncio\n"
+        "\n"
+        "\n"
+        "class Client:\n"
+        "    def fetch(self, url):\n"
+        "        return asyncio.run(self.afetch(url))\n"
+        "\n"
+        "    async def afetch(self, url):\n"
+        "        return url\n"
+        "\n"
+        "\n"
+        "def fetch(url):\n"
+        "    return asyncio.run(Client().afetch(url))\n"
+    ),
 }
 
 APP = (
@@ -140,6 +156,31 @@ def test_library_chains_twins_and_legitimate_threads(project: Path) -> None:
     assert hop.endswith("use `await pay_client.charge(...)` on `paysdk.AsyncPayClient` instead of a thread")
     # line 22: file I/O inside a library (config loading) is not followed;
     # lines 26-28: a thread over a sync-only SDK, directly, through a project helper or a library hop, is right
+
+
+LOOPS_APP = "import loopsdk\n\n\nasync def view(url):\n    loopsdk.Client().fetch(url)\n    loopsdk.fetch(url)\n"
+
+
+def test_a_library_that_runs_its_own_loop_is_fas203_with_its_twin(project: Path) -> None:
+    (project / "loops_app.py").write_text(LOOPS_APP, encoding="utf-8")
+    settings = Settings(python=str(project / ".venv" / "bin" / "python"))
+    got = [(f.line, f.col, f.code, f.message) for f in check_paths([str(project / "loops_app.py")], settings).findings]
+    assert got == [
+        (
+            5,
+            5,
+            "FAS203",
+            "nested event loop reached through Client.fetch() -> asyncio.run() in coroutine 'view'; "
+            "use `await loopsdk.Client().afetch(...)`",
+        ),
+        (
+            6,
+            5,
+            "FAS203",
+            "nested event loop reached through fetch() -> asyncio.run() in coroutine 'view'; "
+            "`await asyncio.to_thread(loopsdk.fetch, ...)` (the library runs an event loop of its own there)",
+        ),
+    ]
 
 
 def test_follow_imports_project_and_none_do_not_read_libraries(project: Path) -> None:
