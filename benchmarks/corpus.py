@@ -314,6 +314,31 @@ def stray_dirs(pins: Sequence[Pin], corpus_dir: Path) -> list[str]:
     return sorted(p.name for p in corpus_dir.iterdir() if p.is_dir() and p.name not in known)
 
 
+def locked_venv(python: str, venv: Path, lock: Path, unlocked: Sequence[str], unlocked_key: str, label: str) -> Path:
+    """A benchmark's venv of real packages, built once and rebuilt when its inputs change: from `lock`
+    (pinned, `--no-deps`) when there is one, else from the pip arguments `unlocked`, whose result is
+    then frozen into `lock`. `unlocked_key` stands for those arguments in the up-to-date check."""
+    exe = venv / "bin" / "python"
+    marker = venv / ".built"
+    wanted = lock.read_text() if lock.is_file() else unlocked_key
+    if exe.is_file() and marker.is_file() and marker.read_text() == wanted:
+        return exe
+    shutil.rmtree(venv, ignore_errors=True)
+    venv.parent.mkdir(parents=True, exist_ok=True)
+    subprocess.run([python, "-m", "venv", "--without-pip", str(venv)], check=True)
+    pip = [python, "-m", "pip", "--python", str(exe), "install", "--quiet", "--disable-pip-version-check"]
+    cmd = [*pip, "--no-deps", "-r", str(lock)] if lock.is_file() else [*pip, *unlocked]
+    print(f"{label}: building {venv} ...", file=sys.stderr)
+    proc = subprocess.run(cmd, capture_output=True, text=True)
+    if proc.returncode != 0:
+        raise SystemExit(f"{label}: pip failed:\n{proc.stderr[-3000:]}")
+    if not lock.is_file():
+        freeze = [python, "-m", "pip", "--python", str(exe), "freeze", "--all", "--disable-pip-version-check"]
+        lock.write_text(subprocess.run(freeze, capture_output=True, text=True, check=True).stdout)
+    marker.write_text(lock.read_text())
+    return exe
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="Fetch the pinned benchmark corpus (.py files only).")
     parser.add_argument(

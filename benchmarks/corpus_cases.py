@@ -146,30 +146,9 @@ def run_check(
 
 def build_libs_venv(python: str) -> Path:
     """The venv of the rows' libraries, built once (from the lock file when there is one)."""
-    exe = LIBS_VENV / "bin" / "python"
-    marker = LIBS_VENV / ".built"
-    wanted = LIBS_LOCK.read_text() if LIBS_LOCK.is_file() else LIBS_FILE.read_text()
-    if exe.is_file() and marker.is_file() and marker.read_text() == wanted:
-        return exe
-    import shutil
-
-    shutil.rmtree(LIBS_VENV, ignore_errors=True)
-    LIBS_VENV.parent.mkdir(parents=True, exist_ok=True)
-    subprocess.run([python, "-m", "venv", "--without-pip", str(LIBS_VENV)], check=True)
-    pip = [python, "-m", "pip", "--python", str(exe), "install", "--quiet", "--disable-pip-version-check"]
-    if LIBS_LOCK.is_file():
-        cmd = [*pip, "--no-deps", "-r", str(LIBS_LOCK)]
-    else:
-        cmd = [*pip, "-r", str(LIBS_FILE)]
-    print(f"corpus_cases: building {LIBS_VENV} ...", file=sys.stderr)
-    proc = subprocess.run(cmd, capture_output=True, text=True)
-    if proc.returncode != 0:
-        raise SystemExit(f"corpus_cases: pip failed:\n{proc.stderr[-3000:]}")
-    if not LIBS_LOCK.is_file():
-        freeze = [python, "-m", "pip", "--python", str(exe), "freeze", "--all", "--disable-pip-version-check"]
-        LIBS_LOCK.write_text(subprocess.run(freeze, capture_output=True, text=True, check=True).stdout)
-    marker.write_text(LIBS_LOCK.read_text())
-    return exe
+    return corpus.locked_venv(
+        python, LIBS_VENV, LIBS_LOCK, ["-r", str(LIBS_FILE)], LIBS_FILE.read_text(), "corpus_cases"
+    )
 
 
 def main(argv: Sequence[str] | None = None) -> int:

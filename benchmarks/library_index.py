@@ -135,28 +135,7 @@ def run(cmd: Sequence[str], **kw: object) -> subprocess.CompletedProcess[str]:
 
 def build_venv(python: str) -> Path:
     """The venv, built once; from the lock file when there is one (the lock is written the first time)."""
-    exe = VENV / "bin" / "python"
-    marker = VENV / ".built"
-    wanted = LOCK.read_text() if LOCK.is_file() else "\n".join(TOP_LEVEL)
-    if exe.is_file() and marker.is_file() and marker.read_text() == wanted:
-        return exe
-    shutil.rmtree(VENV, ignore_errors=True)
-    VENV.parent.mkdir(parents=True, exist_ok=True)
-    subprocess.run([python, "-m", "venv", "--without-pip", str(VENV)], check=True)
-    pip = [python, "-m", "pip", "--python", str(exe), "install", "--quiet", "--disable-pip-version-check"]
-    if LOCK.is_file():
-        cmd = [*pip, "--no-deps", "-r", str(LOCK)]
-    else:
-        cmd = [*pip, *TOP_LEVEL]
-    print(f"library_index: building {VENV} ...", file=sys.stderr)
-    proc = run(cmd)
-    if proc.returncode != 0:
-        raise SystemExit(f"library_index: pip failed:\n{proc.stderr[-3000:]}")
-    if not LOCK.is_file():
-        freeze = run([python, "-m", "pip", "--python", str(exe), "freeze", "--all", "--disable-pip-version-check"])
-        LOCK.write_text(freeze.stdout)
-    marker.write_text(LOCK.read_text())
-    return exe
+    return corpus.locked_venv(python, VENV, LOCK, TOP_LEVEL, "\n".join(TOP_LEVEL), "library_index")
 
 
 def peak_rss(cmd: Sequence[str], cwd: Path) -> tuple[float, float, str]:
