@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 from typing import Iterator, Optional, Sequence
 
 from ..findings import Finding
+from .edits import char_range, line_starts
 
 _NEWLINE = re.compile(r"\r\n|\r|\n")
 VERBS = ("get", "post", "put", "patch", "delete", "head", "options")
@@ -40,7 +41,6 @@ _KEYWORDS: dict[str, Optional[str]] = {
     "allow_redirects": "follow_redirects",
 }
 # what a requests.Response and the backend's Response share, used as in requests
-_RESPONSE_ATTRS = frozenset({"status_code", "text", "content", "headers", "json", "url", "encoding", "reason"})
 _SAME_ATTRS = frozenset({"status_code", "text", "content", "headers", "json"})
 #: The options that make the reference client behave like `requests` at a call site: no raise on
 #: 4xx/5xx, redirects followed, no retries, no timeout unless the call gives one.
@@ -69,17 +69,13 @@ class Plan:
     rewrites: list[Rewrite] = field(default_factory=list)
     skipped: list[tuple[Finding, str]] = field(default_factory=list)
 
-    @property
-    def edits(self) -> list[Edit]:
-        return [e for r in self.rewrites for e in r.edits]
-
 
 class Text:
     """Character offsets for ast positions (columns there are UTF-8 bytes)."""
 
     def __init__(self, text: str) -> None:
         self.text = text
-        self.starts = [0] + [m.end() for m in _NEWLINE.finditer(text)]
+        self.starts = line_starts(text)
 
     def _line(self, lineno: int) -> str:
         end = self.starts[lineno] if lineno < len(self.starts) else len(self.text)
@@ -99,9 +95,7 @@ class Text:
         return self.text[self.start(node) : self.end(node)]
 
     def finding_span(self, f: Finding) -> Optional[tuple[int, int]]:
-        if not (1 <= f.line <= len(self.starts) and 1 <= f.end_line <= len(self.starts)):
-            return None
-        return self.starts[f.line - 1] + f.col - 1, self.starts[f.end_line - 1] + f.end_col - 1
+        return char_range(f, self.starts)
 
     def statement_lines(self, stmt: ast.stmt) -> Optional[tuple[int, int]]:
         """The whole lines of a statement that is alone on them (for deletion), else None."""
@@ -138,7 +132,6 @@ class Planner:
     def __init__(self, text: str, tree: ast.Module, findings: Sequence[Finding]) -> None:
         self.t = Text(text)
         self.tree = tree
-        self.findings = findings
         self.parents: dict[ast.AST, ast.AST] = {}
         self.calls: dict[tuple[int, int], ast.Call] = {}
         for node in ast.walk(tree):
@@ -150,7 +143,6 @@ class Planner:
         self._client: Optional[str] = None
         self._client_class: Optional[str] = None
         self.module_edits: list[Edit] = []
-        self.needs_asyncio = False
 
     # -- helpers ---------------------------------------------------------------------------
     def call_at(self, f: Finding) -> Optional[ast.Call]:
@@ -609,7 +601,7 @@ class RequestsMigration:
             return
         fn = p.scope_of(hop)
         assert fn is not None
-        name = hop.func.attr if isinstance(hop.func, ast.Attribute) else getattr(hop.func, "id", "")
+        name = _call_name(hop.func)
         if name == "run_in_executor" and len(hop.args) >= 2 and not hop.keywords:
             executor, target, extra_args, extra_kw = hop.args[0], hop.args[1], hop.args[2:], []
         elif name in ("to_thread", "run_in_threadpool") and hop.args:  # fn, *args, **kwargs
@@ -690,7 +682,7 @@ class RequestsMigration:
             return list(body.args), list(body.keywords), body
         if isinstance(target, ast.Call):
             func = target.func
-            fname = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", "")
+            fname = _call_name(func)
             if fname != "partial" or not target.args:
                 return "the wrapped callable is not requests' function, a lambda or functools.partial"
             if not self._is_api(target.args[0], verb):
@@ -772,7 +764,7 @@ class RequestsMigration:
         if not isinstance(value, ast.Call):
             return False
         func = value.func
-        name = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", "")
+        name = _call_name(func)
         if name != "ThreadPoolExecutor":
             return False
         return all(kw.arg in ("max_workers", "thread_name_prefix") for kw in value.keywords) and len(value.args) <= 1
@@ -850,7 +842,7 @@ def nested_loop(p: Planner, plan: Plan, f: Finding) -> None:
     if why is not None:
         plan.skipped.append((f, f"`await` cannot go there ({why})"))
         return
-    name = call.func.attr if isinstance(call.func, ast.Attribute) else getattr(call.func, "id", "")
+    name = _call_name(call.func)
     if name not in ("run", "run_until_complete") or len(call.args) != 1 or call.keywords:
         plan.skipped.append((f, f"{f.api}() with other arguments than one coroutine is not mapped"))
         return
@@ -992,10 +984,6 @@ def _loads(tree: ast.AST) -> dict[str, int]:
     for node in ast.walk(tree):
         if isinstance(node, ast.Name) and not isinstance(node.ctx, ast.Store):
             counts[node.id] = counts.get(node.id, 0) + 1
-        elif isinstance(node, ast.Attribute):
-            base = node
-            while isinstance(base, ast.Attribute):
-                base = base.value  # type: ignore[assignment]
     return counts
 
 
