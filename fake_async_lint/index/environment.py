@@ -32,6 +32,7 @@ from pathlib import Path
 from typing import Any, Optional
 
 from ..config import ConfigError
+from .store import replace_file
 
 SOURCES = ("--python", "$VIRTUAL_ENV", ".venv", "venv", "running interpreter")
 VENV_DIRS = (".venv", "venv")
@@ -414,10 +415,7 @@ def _write_answer(store: Path, key: str, answer: dict[str, Any]) -> None:
         real = key.split("|", 1)[0]
         data = {k: v for k, v in data.items() if k.split("|", 1)[0] != real}  # older builds of the same path
         data[key] = answer
-        fd, tmp = tempfile.mkstemp(dir=store.parent, prefix=".interpreters-", suffix=".tmp")
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            json.dump(data, f, indent=1, sort_keys=True)
-        os.replace(tmp, store)
+        replace_file(store, json.dumps(data, indent=1, sort_keys=True))
     except OSError:
         pass
 

@@ -896,8 +896,9 @@ class Project:
                 if not isinstance(callee, tuple):
                     continue
                 callees = [callee]
-                runs = self._fn(callee)[5] if len(self._fn(callee)) > 5 else []
-                for position, passed in edge[3] if len(edge) > 3 else ():
+                passes = edge[3] if len(edge) > 3 else ()
+                runs = self._fn(callee)[5] if passes else ()
+                for position, passed in passes:
                     ran = self.resolve(node[0], passed) if position in runs else None
                     if isinstance(ran, tuple):  # the callee runs what this call passes it: a call from here
                         callees.append(ran)
@@ -956,16 +957,10 @@ class Project:
         if node[0] == file and len(fn) > _LOOP + 1 and fn[_LOOP + 1]:
             return []
         found = self._through(file, at, node, callee, "FAS203", "", native=False, loops=True)
-        if not found:
-            return []
-        # the nodes on the chain: a chain that never leaves the file is the per-file rule's
-        n: Optional[Node] = node
-        chains = self.chains(loops=True)
-        while n is not None:
-            if n[0] != file:
-                return found
-            n = chains[n].next
-        return []
+        # a step past the call is placed in the file of the function it is in: a chain that never
+        # leaves the checked file is the per-file rule's
+        here = self.paths[file]
+        return found if found and any(s.path != here for s in found[0].steps[1:]) else []
 
     def _through(
         self,

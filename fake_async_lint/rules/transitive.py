@@ -334,10 +334,8 @@ def linked_findings(project: Project, catalog: Catalog) -> list[Finding]:
 
 def _library_twin(project: Project, site: LinkedSite) -> Optional[str]:
     """The advice toward the library's async twin of the function called at the site (None: it has none)."""
-    try:
-        from ..index.twins import find_twin  # the library layer (index/twins.py)
-    except ImportError:  # pragma: no cover - a build without the library layer
-        return None
+    from ..index.twins import find_twin
+
     assert site.library_target is not None
     module, qualname = site.library_target
     parts = qualname.split(".")
@@ -364,13 +362,12 @@ def _linked_finding(site: LinkedSite, catalog: Catalog, twin: Optional[str] = No
         advice = twin or f"`{hop}` (the library has no async form of it)"
     coroutines: tuple[str, ...] = ()
     if site.rule == "FAS203":
-        row = catalog.hops.loops.get(site.use) or catalog.hops.loop_methods.get(site.use)
         names = " -> ".join(f"{s.name}()" for s in site.steps)
         if site.library_target is not None:  # a library's sync wrapper over its own coroutines
-            hop = _TO_THREAD.get(site.library, _TO_THREAD["asyncio"]).format(site.callee)
             advice = twin or f"`{hop}` (the library runs an event loop of its own there)"
             text = f"nested event loop reached through {names} in coroutine '{site.coroutine}'; {advice}"
         else:
+            row = catalog.hops.loops.get(site.use) or catalog.hops.loop_methods.get(site.use)
             advice = row.say if row is not None else "`await` the coroutine instead"
             text = (
                 f"nested event loop reached through {names} in coroutine '{site.coroutine}'; "
