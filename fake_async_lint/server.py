@@ -35,6 +35,7 @@ from .docs import rule_url
 from .engine import check_module, error_finding, internal_error
 from .findings import ChainStep, Finding
 from .rules import ALL_RULES
+from .source import line_starts
 from .suppress import NOQA
 
 NAME = "fake-async-lint"
@@ -44,7 +45,6 @@ ERROR_CODES = frozenset({"FAS001"})  # a file that was not analysed; every patte
 # a pool's rewrite is right only together with its hops': offered in the whole-file rewrite only
 POOL_CODES = frozenset({"FAS201"})
 FIX_ALL_KIND = "source.fixAll.fake-async-lint"
-_NEWLINE = re.compile(r"\r\n|\r|\n")
 
 log = logging.getLogger(__name__)
 
@@ -248,7 +248,7 @@ class Analysis:
     def position(self, offset: int) -> tuple[int, int]:
         """A character offset in the source -> 1-based line and column."""
         if self._offsets is None:
-            self._offsets = [0] + [m.end() for m in _NEWLINE.finditer(self.source)]
+            self._offsets = line_starts(self.source)
         row = bisect.bisect_right(self._offsets, offset) - 1
         return row + 1, offset - self._offsets[row] + 1
 

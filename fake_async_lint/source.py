@@ -32,6 +32,11 @@ def physical_lines(text: str) -> list[str]:
     return _LINE_BREAK.split(text)
 
 
+def line_starts(text: str) -> list[int]:
+    """The offset in `text` where each of its physical lines starts (the breaks `physical_lines` splits at)."""
+    return [0] + [m.end() for m in _LINE_BREAK.finditer(text)]
+
+
 @dataclass(frozen=True)
 class Source:
     path: str

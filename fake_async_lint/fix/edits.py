@@ -8,14 +8,13 @@ no longer parses is refused as a whole, never returned.
 from __future__ import annotations
 
 import ast
-import re
 from dataclasses import dataclass, field
 from typing import Any, Optional, Sequence
 
 from ..findings import Finding
+from ..source import line_starts
 
 INSTALL_HINT = "the fix command needs ast-grep-py: pip install 'fake-async-lint[fix]'"
-_NEWLINE = re.compile(r"\r\n|\r|\n")  # the line ends the parser counts (not form feeds)
 # an `await` inserted here would bind to the wrong operand: `(await x).attr`, not `await x.attr`
 _TIGHTER_THAN_AWAIT = frozenset({"attribute", "subscript", "call"})
 _SCOPE_KINDS = frozenset({"function_definition", "lambda", "class_definition", "module"})
@@ -52,10 +51,6 @@ class Outcome:
     @property
     def changed(self) -> bool:
         return bool(self.fixed) or bool(self.kinds)
-
-
-def line_starts(text: str) -> list[int]:
-    return [0] + [m.end() for m in _NEWLINE.finditer(text)]
 
 
 def char_range(f: Finding, starts: list[int]) -> Optional[tuple[int, int]]:

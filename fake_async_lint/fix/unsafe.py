@@ -25,7 +25,8 @@ from dataclasses import dataclass, field
 from typing import Iterator, Optional, Sequence
 
 from ..findings import Finding
-from .edits import char_range, line_starts
+from ..source import line_starts
+from .edits import char_range
 
 _NEWLINE = re.compile(r"\r\n|\r|\n")
 VERBS = ("get", "post", "put", "patch", "delete", "head", "options")

@@ -13,7 +13,7 @@ from typing import Callable, Iterable, Optional
 
 from ..findings import ChainStep, Finding, Fix
 from ..model.module import ModuleModel
-from ..source import physical_lines
+from ..source import line_starts, physical_lines
 
 
 @dataclass(frozen=True)
@@ -72,14 +72,7 @@ class Context:
         if not 1 <= line <= end_line <= len(self.lines):
             return None
         if self._starts is None:
-            starts = [0]
-            offset = 0
-            for text in self.lines[:-1]:
-                offset += len(text)
-                # the line break after it: \r\n, \r or \n (physical_lines split there)
-                offset += 2 if self.source.startswith("\r\n", offset) else 1
-                starts.append(offset)
-            self._starts = starts
+            self._starts = line_starts(self.source)
         start = self._starts[line - 1] + _chars(self.lines[line - 1], col)
         end = self._starts[end_line - 1] + _chars(self.lines[end_line - 1], end_col)
         return self.source[start:end]
@@ -87,9 +80,7 @@ class Context:
     def column(self, line: int, col_offset: int) -> int:
         """ast's UTF-8 byte offset -> 1-based character column."""
         if 0 < line <= len(self.lines):
-            text = self.lines[line - 1]
-            if not text.isascii():
-                return len(text.encode("utf-8")[:col_offset].decode("utf-8", "replace")) + 1
+            return _chars(self.lines[line - 1], col_offset) + 1
         return col_offset + 1
 
     def finding(
