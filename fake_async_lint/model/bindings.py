@@ -322,7 +322,7 @@ class Evaluator:
                     return _Unpacked(tuple(self.iterated(a, scope) for a in node.args))
                 if callee.qualname in _PASS_THROUGH:
                     return self.iterated(node.args[-1], scope)
-            row = self._call_row(callee)
+            row = self.call_row(callee)
             if row is not None and row.yields:
                 return self._derived(callee, row.yields)
         value = self._value(node, scope)
@@ -330,7 +330,8 @@ class Evaluator:
             return value.key
         return None
 
-    def _call_row(self, callee: object) -> Optional[ApiRow]:
+    def call_row(self, callee: object) -> Optional[ApiRow]:
+        """The catalog row for calling `callee` (a qualified name, or a member of a catalog type)."""
         if isinstance(callee, Ref):
             return self.catalog.row(callee.qualname)
         if isinstance(callee, Instance):

@@ -42,7 +42,6 @@ class BlockingIteration:
 
     node: ast.expr
     row: ApiRow
-    function: FunctionInfo
 
 
 class ModuleModel:
@@ -127,10 +126,8 @@ class ModuleModel:
 
     def catalog_row(self, callee: Optional[Value]) -> Optional[ApiRow]:
         """The catalog row for calling `callee`, if the catalog knows it."""
-        if isinstance(callee, Ref):
-            return self.catalog.row(callee.qualname)
-        if isinstance(callee, Instance):
-            return self.catalog.member_row(callee.type, callee.path)
+        if isinstance(callee, (Ref, Instance)):
+            return self.evaluator.call_row(callee)
         if isinstance(callee, RelativeRef) and self.catalog.has_user_rows:
             # a team's own blocking API (`extra-blocking`) imported relatively: its absolute name
             package = _package_of(os.path.dirname(os.path.abspath(self.path)))
@@ -230,7 +227,7 @@ class ModuleModel:
                         continue
                 row = self._iteration_row(n, scope)
                 if row is not None:
-                    yield BlockingIteration(n, row, fn)
+                    yield BlockingIteration(n, row)
 
     def condition(self, call: ast.Call) -> Optional[Maybe]:
         """When a blocking call blocks only on some path: the binding that makes it blocking."""

@@ -72,7 +72,6 @@ class Annotated:
 
     annotation: ast.expr
     scope: Scope
-    param: bool = False
 
 
 @dataclass(frozen=True)
@@ -447,7 +446,7 @@ class ScopeBuilder(ast.NodeVisitor):
         decorators = _decorator_names(node) if not isinstance(node, ast.Lambda) else set()
         for a in args:
             if a.annotation is not None:
-                scope.add(a.arg, Annotated(a.annotation, self.scope, param=True))
+                scope.add(a.arg, Annotated(a.annotation, self.scope))
             elif cls is not None and positional and a is positional[0] and "staticmethod" not in decorators:
                 scope.add(a.arg, SelfParam(cls.node, is_class="classmethod" in decorators))
             else:

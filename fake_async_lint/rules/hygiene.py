@@ -320,7 +320,7 @@ class _Checker:
                 f"(or share one {_HTTP_CLIENT}) and reuse it"
             )
             return self.ctx.finding(call, "FAS400", message, api=row.shown, coroutine=co)
-        first_call, first_fn = why.calls[0]
+        first_call = why.calls[0][0]
         outer = self.model.function_of(first_call)
         place = f" in '{display_name(outer)}'" if outer is not None else ""
         path = " -> ".join(f"{display_name(f)}()" for _, f in why.calls)
