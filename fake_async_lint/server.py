@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import asyncio
 import bisect
-import importlib
 import io
 import logging
 import os
@@ -34,6 +33,7 @@ from .discovery import named_excluder
 from .docs import rule_url
 from .engine import check_module, error_finding, internal_error
 from .findings import ChainStep, Finding
+from .report.common import applicability
 from .rules import ALL_RULES
 from .source import line_starts
 from .suppress import NOQA
@@ -79,9 +79,8 @@ def split_lines(source: str) -> list[str]:
 
 
 def fix_applicability(finding: Finding) -> str:
-    """ "safe" or "unsafe" (a Fix without the field is a safe one)."""
-    fix = finding.fix
-    return str(getattr(fix, "applicability", "safe") or "safe") if fix is not None else ""
+    """ "safe" or "unsafe" ("" without a fix)."""
+    return applicability(finding.fix) if finding.fix is not None else ""
 
 
 Span = tuple[int, int, str]  # character offsets in a text and what replaces them
@@ -111,13 +110,8 @@ def merge_edits(text: str, edits: Sequence[Span]) -> list[Span]:
 def unsafe_rewrites(source: str, findings: Sequence[Finding]) -> tuple[dict[int, tuple[str, list[Span]]], list[Span]]:
     """The fixer's unsafe rewrites for a document: by finding (its `id`), the kind and the edits it needs
     (its own and the module's: imports, a shared client), merged; and all of them together."""
-    try:
-        unsafe = importlib.import_module("fake_async_lint.fix.unsafe")
-    except ImportError:  # a fixer without unsafe rewrites
-        return {}, []
-    plan_unsafe = getattr(unsafe, "plan_unsafe", None)
-    if plan_unsafe is None:
-        return {}, []
+    from .fix.unsafe import plan_unsafe  # on the first code action, not at start-up
+
     try:
         plan = plan_unsafe(source, list(findings))
         shared = [(e.start, e.end, e.text) for r in plan.rewrites if r.finding is None for e in r.edits]
@@ -192,12 +186,6 @@ def _step_label(finding: Finding, i: int, step: ChainStep) -> str:
     return f"hop {i}: {what} {step.name}()"
 
 
-def _pool_coroutines(finding: Finding) -> tuple[Any, ...]:
-    """The coroutines a pool finding (FAS201) backs, where the finding lists them."""
-    value = getattr(finding, "coroutines", ())
-    return tuple(value) if isinstance(value, (tuple, list)) else ()
-
-
 def hover_markdown(finding: Finding, root: Optional[str] = None) -> str:
     """A finding as markdown: message, chain (one hop a line), replacement, link to the rule page."""
     rule = ALL_RULES.get(finding.code)
@@ -210,9 +198,8 @@ def hover_markdown(finding: Finding, root: Optional[str] = None) -> str:
         else:
             hops = [f"{i}. `{s.name}()` at {_step_text(s, root)}" for i, s in enumerate(finding.chain, 1)]
             parts.append("Chain:\n\n" + "\n".join(hops))
-    pool = _pool_coroutines(finding)
-    if pool:
-        names = ", ".join(f"`{getattr(c, 'name', c)}`" for c in pool)
+    if finding.coroutines:
+        names = ", ".join(f"`{c}`" for c in finding.coroutines)
         parts.append(f"Coroutines: {names}")
     if finding.fix is not None:
         unsafe = " (unsafe: review it)" if fix_applicability(finding) == "unsafe" else ""
@@ -279,10 +266,6 @@ def finding_range(finding: Finding, lines: Sequence[str], codec: PositionCodec) 
         if (end.line, end.character) < (start.line, start.character):
             end = start
     return types.Range(start=start, end=end)
-
-
-def _in_range(pos: types.Position, rng: types.Range) -> bool:
-    return (rng.start.line, rng.start.character) <= (pos.line, pos.character) <= (rng.end.line, rng.end.character)
 
 
 def _overlaps(a: types.Range, b: types.Range) -> bool:
@@ -461,14 +444,10 @@ class FakeAsyncLanguageServer(LanguageServer):
                     message=_step_label(finding, i, step),
                 )
             )
-        for co in _pool_coroutines(finding):
-            where = self._coroutine_location(co, uri, finding, analysis)
+        for co in finding.coroutines:
+            where = self._coroutine_location(co, uri, analysis)
             if where is not None:
-                related.append(
-                    types.DiagnosticRelatedInformation(
-                        location=where, message=f"backs coroutine {getattr(co, 'name', co)}"
-                    )
-                )
+                related.append(types.DiagnosticRelatedInformation(location=where, message=f"backs coroutine {co}"))
         return types.Diagnostic(
             range=finding_range(finding, analysis.lines, self.codec),
             message=finding.message,
@@ -498,14 +477,9 @@ class FakeAsyncLanguageServer(LanguageServer):
         except OSError:
             return []
 
-    def _coroutine_location(self, co: Any, uri: str, finding: Finding, analysis: Analysis) -> Optional[types.Location]:
-        """A pool's coroutine: a step-like object with a place, or a name defined in this document."""
-        if all(hasattr(co, a) for a in ("path", "line", "col")):
-            co_uri = self.uri_for(str(co.path), uri, finding)
-            lines = analysis.lines if co_uri == uri else self._lines_of(co_uri)
-            pos = _client_position(lines, self.codec, int(co.line), int(co.col))
-            return types.Location(uri=co_uri, range=types.Range(start=pos, end=pos))
-        name = str(getattr(co, "name", co)).rsplit(".", 1)[-1]
+    def _coroutine_location(self, co: str, uri: str, analysis: Analysis) -> Optional[types.Location]:
+        """Where a pool's coroutine (a name) is defined in this document."""
+        name = co.rsplit(".", 1)[-1]
         pattern = re.compile(rf"^\s*async\s+def\s+{re.escape(name)}\s*\(")
         for row, text in enumerate(analysis.lines):
             if pattern.match(text):
@@ -668,8 +642,8 @@ class FakeAsyncLanguageServer(LanguageServer):
         analysis = self.analyses.get(uri)
         if analysis is None:
             return None
-        hits = [(f, r) for f, r in self.findings_in(uri, types.Range(start=params.position, end=params.position))]
-        hits = [(f, r) for f, r in hits if _in_range(params.position, r)]
+        # a finding overlaps the empty range at the cursor when the cursor is inside it
+        hits = self.findings_in(uri, types.Range(start=params.position, end=params.position))
         if not hits:
             return None
         text = "\n---\n\n".join(hover_markdown(f, analysis.root) for f, _ in hits)
