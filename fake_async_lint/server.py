@@ -19,7 +19,7 @@ import re
 import sys
 import tokenize
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Iterable, Optional, Sequence
 
 from lsprotocol import types
@@ -223,6 +223,8 @@ class Analysis:
     findings: list[Finding]
     root: Optional[str]
     consulted: frozenset[str] = frozenset()  # other modules its chains read (absolute paths)
+    # the diagnostic published for each finding (by `id`), which its code actions refer to
+    published: dict[int, types.Diagnostic] = field(default_factory=dict)
     _unsafe: Optional[tuple[dict[int, tuple[str, list[Span]]], list[Span]]] = None
     _offsets: Optional[list[int]] = None
 
@@ -490,6 +492,7 @@ class FakeAsyncLanguageServer(LanguageServer):
     def publish(self, uri: str, analysis: Analysis) -> None:
         self._other_lines.clear()  # read once per publication, anew for the next
         diagnostics = [self.diagnostic(uri, f, analysis) for f in analysis.findings]
+        analysis.published = {id(f): d for f, d in zip(analysis.findings, diagnostics)}
         self.text_document_publish_diagnostics(
             types.PublishDiagnosticsParams(uri=uri, diagnostics=diagnostics, version=analysis.version)
         )
@@ -556,7 +559,10 @@ class FakeAsyncLanguageServer(LanguageServer):
         explained: set[str] = set()
         rewrite_all_offered = False
         for f, rng in self.findings_in(uri, where):
-            diag = [self.diagnostic(uri, f, analysis)]
+            # the published diagnostic: building it anew would read the chain's other files again,
+            # on every cursor move
+            published = analysis.published.get(id(f))
+            diag = [published if published is not None else self.diagnostic(uri, f, analysis)]
             if f.fix is not None and current and fix_applicability(f) != "unsafe":
                 first = f.fix.replacement.strip().splitlines()[0] if f.fix.replacement.strip() else ""
                 actions.append(
