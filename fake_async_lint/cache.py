@@ -41,11 +41,15 @@ STALE_SECONDS = 30 * 24 * 3600
 Signature = tuple[int, int, int, int]
 
 
+def cache_dir_override(flag: Optional[str]) -> Optional[str]:
+    """The cache directory the command line asks for: `--cache-dir`, else $FAKE_ASYNC_LINT_CACHE_DIR;
+    either beats the config file's `cache-dir` (as ruff's do)."""
+    return flag or os.environ.get(CACHE_ENV) or None
+
+
 def default_dir(settings: Settings) -> Path:
-    """$FAKE_ASYNC_LINT_CACHE_DIR, else next to the config file, else in the current directory."""
-    env = os.environ.get(CACHE_ENV)
-    if env:
-        return Path(env)
+    """Where the cache goes when nothing names a directory (see `cache_dir_override`): next to the
+    config file, else in the current directory."""
     return Path(settings.root or ".") / CACHE_DIR_NAME
 
 

@@ -11,7 +11,7 @@ from typing import Any, Callable, Mapping, Optional, Sequence
 
 from . import __version__, config
 from . import plan as plan_command
-from .cache import CACHE_ENV, Cache, default_dir
+from .cache import Cache, cache_dir_override, default_dir
 from .config import ConfigError, Settings
 from .docs import rule_page
 from .findings import Finding
@@ -210,8 +210,7 @@ def _settings(args: argparse.Namespace, paths: list[str]) -> Settings:
         "max_depth": args.max_depth,
         "python": args.python,
         "follow_imports": args.follow_imports,
-        # the flag, else $FAKE_ASYNC_LINT_CACHE_DIR, beat the file's cache-dir (as ruff's do)
-        "cache_dir": args.cache_dir or os.environ.get(CACHE_ENV) or None,
+        "cache_dir": cache_dir_override(args.cache_dir),
     }
     if args.extra_blocking is not None:
         try:

@@ -31,7 +31,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Optional
 
-from ..config import ConfigError
+from .. import config
+from ..config import ConfigError, Settings
+from .resolver import project_root
 from .store import replace_file
 
 SOURCES = ("--python", "$VIRTUAL_ENV", ".venv", "venv", "running interpreter")
@@ -418,6 +420,16 @@ def _write_answer(store: Path, key: str, answer: dict[str, Any]) -> None:
         replace_file(store, json.dumps(data, indent=1, sort_keys=True))
     except OSError:
         pass
+
+
+def environment_for(settings: Settings, paths: list[str], *, python_from_flag: bool = True) -> Environment:
+    """The run's environment: `settings.python`, else found from the project root of the first path."""
+    root = project_root(paths[0] if paths else ".")
+    if settings.python and not python_from_flag and settings.config_file:
+        origin = f"{settings.config_file}: [{config.SECTION}] python:"
+    else:
+        origin = "--python"
+    return find_environment(settings.python, root, cache_dir=str(config.store_dir(settings)), origin=origin)
 
 
 # ---------------------------------------------------------------- small helpers

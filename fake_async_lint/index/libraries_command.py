@@ -12,10 +12,10 @@ from dataclasses import asdict, dataclass
 from typing import Any, Callable, Optional
 
 from .. import config
+from ..cache import cache_dir_override
 from ..config import ConfigError, Settings
 from .distributions import Distribution, distributions
-from .environment import Environment, find_environment
-from .resolver import project_root
+from .environment import Environment, environment_for
 
 
 @dataclass(frozen=True)
@@ -37,16 +37,6 @@ _analysed_source: Optional[AnalysedSource] = None
 def set_analysed_source(source: Optional[AnalysedSource]) -> None:
     global _analysed_source
     _analysed_source = source
-
-
-def environment_for(settings: Settings, paths: list[str], *, python_from_flag: bool = True) -> Environment:
-    """The run's environment: `settings.python`, else found from the project root of the first path."""
-    root = project_root(paths[0] if paths else ".")
-    if settings.python and not python_from_flag and settings.config_file:
-        origin = f"{settings.config_file}: [{config.SECTION}] python:"
-    else:
-        origin = "--python"
-    return find_environment(settings.python, root, cache_dir=str(config.store_dir(settings)), origin=origin)
 
 
 def add_parser(sub: Any, environment_options: Callable[[argparse.ArgumentParser], None]) -> None:
@@ -79,7 +69,7 @@ def run(args: argparse.Namespace) -> int:
     overrides = {
         "python": args.python,
         "follow_imports": args.follow_imports,
-        "cache_dir": args.cache_dir or os.environ.get("FAKE_ASYNC_LINT_CACHE_DIR") or None,
+        "cache_dir": cache_dir_override(args.cache_dir),
     }
     settings = config.resolve(paths, config=args.config, isolated=args.isolated, overrides=overrides)
     env = environment_for(settings, paths, python_from_flag=args.python is not None)

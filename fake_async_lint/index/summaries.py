@@ -18,7 +18,7 @@ from ..config import Settings
 from ..model.module import ModuleModel
 from ..model.project import FACTS_VERSION, Project
 from ..source import SourceError, decode, parse
-from .resolver import Resolver, project_root
+from .resolver import Resolver
 from .store import Store, default_store_dir, key_of, tool_fingerprint
 
 if TYPE_CHECKING:
@@ -248,11 +248,9 @@ def source_roots(settings: Settings) -> Optional[list[str]]:
 
 def library_roots(settings: Settings, anchor: str) -> list[str]:
     """The target environment's library roots (site-packages), for `follow-imports = all`."""
-    from .. import config
-    from .environment import find_environment
+    from .environment import environment_for
 
-    env = find_environment(settings.python, project_root(anchor), cache_dir=str(config.store_dir(settings)))
-    return list(env.library_roots)
+    return list(environment_for(settings, [anchor]).library_roots)
 
 
 _STORES: dict[str, Store] = {}
