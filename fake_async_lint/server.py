@@ -33,7 +33,7 @@ from .discovery import named_excluder
 from .docs import rule_url
 from .engine import check_module, error_finding, internal_error
 from .findings import ChainStep, Finding
-from .report.common import applicability
+from .report.common import applicability, call_name
 from .rules import ALL_RULES
 from .source import line_starts
 from .suppress import NOQA
@@ -183,7 +183,7 @@ def _step_label(finding: Finding, i: int, step: ChainStep) -> str:
     if finding.code in POOL_CODES:
         return f"thread pool {step.name}"
     what = "calls" if i < len(finding.chain) else "blocks in"
-    return f"hop {i}: {what} {step.name}()"
+    return f"hop {i}: {what} {call_name(step)}"
 
 
 def hover_markdown(finding: Finding, root: Optional[str] = None) -> str:
@@ -196,7 +196,7 @@ def hover_markdown(finding: Finding, root: Optional[str] = None) -> str:
             hops = [f"- thread pool `{s.name}` at {_step_text(s, root)}" for s in finding.chain]
             parts.append("\n".join(hops))
         else:
-            hops = [f"{i}. `{s.name}()` at {_step_text(s, root)}" for i, s in enumerate(finding.chain, 1)]
+            hops = [f"{i}. `{call_name(s)}` at {_step_text(s, root)}" for i, s in enumerate(finding.chain, 1)]
             parts.append("Chain:\n\n" + "\n".join(hops))
     if finding.coroutines:
         names = ", ".join(f"`{c}`" for c in finding.coroutines)
